@@ -92,7 +92,11 @@ class Settings(BaseSettings):
         value = getattr(self, name)
         if value is None:
             raise RuntimeError(f"secret {name} is not configured")
-        return bytes.fromhex(value.get_secret_value()) if _is_hex(value) else value.get_secret_value().encode()
+        return (
+            bytes.fromhex(value.get_secret_value())
+            if _is_hex(value)
+            else value.get_secret_value().encode()
+        )
 
 
 def _is_hex(value: SecretStr) -> bool:
