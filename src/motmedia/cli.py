@@ -170,8 +170,10 @@ def key_create(
         _fail(exc)
 
 
-def _device_lookup() -> tenants.DeviceLookup | None:
-    return None
+def _device_lookup() -> tenants.DeviceLookup:
+    from motmedia.entitlements.service import device_owner
+
+    return device_owner
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,6 +19,10 @@ from motmedia.api.middleware import RequestIdMiddleware
 from motmedia.api.problems import install_problem_handlers
 from motmedia.config import Settings, ensure_secrets
 from motmedia.db import Database
+from motmedia.entitlements import service as entitlements
+from motmedia.entitlements.policy import load_policy
+from motmedia.entitlements.router import router as entitlements_router
+from motmedia.prompts.router import router as prompts_router
 from motmedia.tenants.router import router as tenants_router
 
 __all__ = ["create_app"]
@@ -40,6 +44,9 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     if migrate:
         db.upgrade()
     state = AppState(settings=settings, db=db)
+    # A malformed policy stops the start here, with the file and the field in the message.
+    state.services["policy"] = load_policy(settings.policy_file)
+    state.services["device_lookup"] = entitlements.device_owner
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -60,4 +67,6 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(tenants_router)
+    app.include_router(entitlements_router)
+    app.include_router(prompts_router)
     return app

@@ -37,6 +37,8 @@ class ApiKey(IdMixin, Base):
     customer_id: Mapped[str | None] = mapped_column(
         ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
-    device_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    device_id: Mapped[str | None] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), index=True
+    )
     secret_hash: Mapped[str] = mapped_column(String(64))
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)

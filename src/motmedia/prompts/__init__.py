@@ -1,0 +1,1 @@
+"""The prompt library of a device: hold / recording-notice message slots and IVR menus."""
