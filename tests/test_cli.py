@@ -93,3 +93,54 @@ def test_serve_first_start(tmp_path: Path) -> None:
         proc.terminate()
         out, _ = proc.communicate(timeout=30)
     assert "mot_" not in out
+
+
+def test_admin_device_and_entitlements_show(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MOTMEDIA_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    customer = json.loads(runner.invoke(app, ["admin", "customer", "create", "Mini shop"]).output)
+    r = runner.invoke(
+        app,
+        [
+            "admin",
+            "device",
+            "create",
+            "--customer",
+            customer["id"],
+            "--model",
+            "MOT/Mini",
+            "--serial",
+            "M1",
+            "--installed",
+            "2016-04-01",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    device = json.loads(r.output)
+    r = runner.invoke(app, ["admin", "device", "contract", device["id"], "--signed", "2019-06-01"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["entitlements", "show", device["id"], "--at", "2026-01-01"])
+    lines = {
+        line.split()[1]: line.split()[0] + " " + line.split()[2] for line in r.output.splitlines()
+    }
+    assert lines["ivr.multilevel"] == "no MODEL_EXCLUDED"
+    assert lines["video.call"] == "yes OK"
+    r = runner.invoke(
+        app,
+        [
+            "admin",
+            "device",
+            "create",
+            "--customer",
+            customer["id"],
+            "--model",
+            "MOT/Toaster",
+            "--serial",
+            "M2",
+            "--installed",
+            "2016-04-01",
+        ],
+    )
+    assert r.exit_code == 2 and "UNKNOWN_MODEL" in r.output

@@ -14,6 +14,7 @@ import typer
 from motmedia import __version__
 from motmedia.config import Settings, ensure_secrets
 from motmedia.db import Database
+from motmedia.entitlements.cli import device_app, entitlements_app
 from motmedia.errors import MotMediaError
 from motmedia.tenants import service as tenants
 from motmedia.tenants.auth import Role
@@ -27,6 +28,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 admin_app.add_typer(customer_app, name="customer")
 admin_app.add_typer(key_app, name="key")
+admin_app.add_typer(device_app, name="device")
+app.add_typer(entitlements_app, name="entitlements")
 
 
 def _settings() -> Settings:
