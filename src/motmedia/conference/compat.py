@@ -50,7 +50,7 @@ def _is_coroutine(func: Any, params: list[str]) -> bool:
 
 _ASSUMPTIONS: list[tuple[str, Callable[[], bool]]] = [
     (
-        f"aiortc {aiortc.__version__} is in the supported {SUPPORTED_SERIES}x series",
+        "aiortc {version} is in the supported " + SUPPORTED_SERIES + "x series",
         lambda: aiortc.__version__.startswith(SUPPORTED_SERIES),
     ),
     (
@@ -118,7 +118,7 @@ def aiortc_problems() -> list[str]:
         except (AttributeError, TypeError, ValueError):
             ok = False
         if not ok:
-            problems.append(description)
+            problems.append(description.format(version=aiortc.__version__))
     return problems
 
 

@@ -14,9 +14,19 @@ here are what aiortc's depayloaders produce, concatenated by its jitter buffer:
 
 from __future__ import annotations
 
-__all__ = ["H264_IDR", "h264_is_keyframe", "h264_nal_types", "is_keyframe", "vp8_is_keyframe"]
+__all__ = [
+    "H264_IDR",
+    "H264_PPS",
+    "H264_SPS",
+    "h264_is_keyframe",
+    "h264_nal_types",
+    "is_keyframe",
+    "vp8_is_keyframe",
+]
 
 H264_IDR = 5
+H264_SPS = 7
+H264_PPS = 8
 _VP8_START_CODE = b"\x9d\x01\x2a"
 _ANNEX_B = b"\x00\x00\x01"
 
@@ -45,14 +55,13 @@ def h264_nal_types(frame: bytes) -> list[int]:
 
 
 def h264_is_keyframe(frame: bytes) -> bool:
-    """Whether an H.264 access unit holds an IDR slice and starts at a NAL boundary.
+    """Whether a fresh decoder can start from an H.264 access unit.
 
-    The boundary check rejects a frame that lost its first packets: its IDR slice may be
-    intact but the parameter sets that precede it (WebRTC senders put SPS and PPS in
-    front of every IDR) would be missing, and a decoder could not start from it.
+    That needs an IDR slice *and* the parameter sets: WebRTC senders (libwebrtc,
+    OpenH264, aiortc's libx264) put SPS and PPS in front of every IDR, usually in one
+    STAP-A packet. An IDR whose STAP-A was lost must not release a waiting subscriber.
     """
-    starts_cleanly = frame.startswith(_ANNEX_B) or frame.startswith(b"\x00" + _ANNEX_B)
-    return starts_cleanly and H264_IDR in h264_nal_types(frame)
+    return {H264_SPS, H264_PPS, H264_IDR} <= set(h264_nal_types(frame))
 
 
 def is_keyframe(codec_name: str, frame: bytes) -> bool:
