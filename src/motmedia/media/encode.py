@@ -117,6 +117,8 @@ def encode(samples: npt.ArrayLike, sample_rate: int, fmt: Format | str) -> bytes
         resampler = av.AudioResampler(
             format=stream.codec_context.format, layout="mono", rate=spec.sample_rate
         )
+        # Write the header even when no packet follows: an empty prompt is still a WAV file.
+        container.start_encoding()
         frames = list(resampler.resample(_frame(x, sample_rate))) if x.size else []
         frames += resampler.resample(None)
         for frame in frames:

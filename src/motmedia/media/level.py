@@ -155,7 +155,11 @@ def normalize(
     measured = active_speech_level(x, sample_rate)
     peak = peak_dbfs(x)
     if measured.level_dbov <= SILENT_DBOV:
-        return x.copy(), Normalization(0.0, measured.level_dbov, peak, False)
+        # No speech to measure (silence, or clicks too short for the envelope): only make
+        # sure the peak limit holds.
+        gain_db = min(0.0, peak_limit_dbfs - peak) if peak > SILENT_DBOV else 0.0
+        out = (x * np.float32(10.0 ** (gain_db / 20.0))).astype(np.float32)
+        return out, Normalization(gain_db, SILENT_DBOV, peak + gain_db, gain_db < 0.0)
     gain_db = target_dbov - measured.level_dbov
     limited = peak + gain_db > peak_limit_dbfs
     if limited:

@@ -126,7 +126,7 @@ RULES: tuple[Rule, ...] = (
           lambda m: f"郵便番号、{read_phone(m.group(1) + '-' + m.group(2))}、", True,
           ("〒160-0023", "郵便番号、イチロクゼロノ、ゼロゼロニーサン、")),
     _rule("phone number",
-          r"(?<![\d.,:])(?:\(0\d{1,4}\)\s?\d{1,4}" + _SEP + r"?\d{4}"
+          r"(?<![\d.,])(?<!\d:)(?:\(0\d{1,4}\)\s?\d{1,4}" + _SEP + r"?\d{4}"
           r"|0\d{1,4}" + _SEP + r"\d{1,4}" + _SEP + r"\d{3,4}"
           r"|0\d{1,4}\(\d{1,4}\)\d{3,4}"
           r"|0[5789]0\d{8}|0\d{9})(?!\d)",
@@ -157,6 +157,10 @@ RULES: tuple[Rule, ...] = (
     _rule("weekday range",
           rf"(?<!{_WEEKDAY})(?P<a>{_WEEKDAY})(?:曜日?)?\s*{_RANGE}\s*(?P<b>{_WEEKDAY})(?:曜日?)?(?:まで)?",
           r"\g<a>曜日から\g<b>曜日まで", False, ("月~金", "月曜日から金曜日まで")),
+    # Open JTalk says テル and ファックス; a phone prompt says 電話 and ファクス.
+    _rule("TEL/FAX label", r"(?<![A-Za-z])(?i:(tel|fax))(?![A-Za-z])[.:]?",
+          lambda m: "電話" if m.group(1).lower() == "tel" else "ファクス", False,
+          ("TEL:", "電話")),
     _rule("hash key", r"#", "シャープ", True, ("#", "シャープ")),
     _rule("star key", r"\*", "コメジルシ", True, ("*", "コメジルシ")),
     _rule("note mark", r"※\s*", "", True, ("※", "")),
