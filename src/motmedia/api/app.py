@@ -23,6 +23,7 @@ from motmedia.entitlements import service as entitlements
 from motmedia.entitlements.policy import load_policy
 from motmedia.entitlements.router import router as entitlements_router
 from motmedia.prompts.router import router as prompts_router
+from motmedia.stt.router import router as stt_router
 from motmedia.tenants.router import router as tenants_router
 
 __all__ = ["create_app"]
@@ -69,4 +70,5 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.include_router(tenants_router)
     app.include_router(entitlements_router)
     app.include_router(prompts_router)
+    app.include_router(stt_router)
     return app
