@@ -20,7 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from motmedia.config import Settings
 from motmedia.errors import MotMediaError
-from motmedia.media.decode import decode
+from motmedia.media.decode import DecodedAudio, decode
 from motmedia.stt.formats import Format, render, to_json
 from motmedia.stt.metrics import call_metrics
 from motmedia.stt.models import SpeechModel, load_model
@@ -71,22 +71,36 @@ def transcribe_command(
         parties=tuple(p for p in parties.split(",")) if parties else None,
         hotwords=tuple(hotword or ()),
     )
-    try:
-        speech_model = load_model(
-            model or settings.stt_model,
-            data_dir=settings.data_dir,
-            device=device or settings.stt_device,
-            compute_type=settings.stt_compute_type,
-            cpu_threads=settings.stt_cpu_threads,
-        )
-    except MotMediaError as exc:
-        _fail(exc)
-        raise typer.Exit(2) from exc
+    model_spec = model or settings.stt_model
+    speech_model: SpeechModel | None = None
     failed = 0
     for path in files:
         try:
-            transcript = _run(path, speech_model, options, settings, err)
+            audio = decode(
+                path,
+                sample_rate=SAMPLE_RATE,
+                max_seconds=settings.max_audio_seconds,
+                max_bytes=settings.max_upload_bytes,
+            )
         except MotMediaError as exc:
+            failed += 1
+            _fail(exc, path)
+            continue
+        if speech_model is None:  # loaded on first use: bad input fails without the wait
+            try:
+                speech_model = load_model(
+                    model_spec,
+                    data_dir=settings.data_dir,
+                    device=device or settings.stt_device,
+                    compute_type=settings.stt_compute_type,
+                    cpu_threads=settings.stt_cpu_threads,
+                )
+            except MotMediaError as exc:
+                _fail(exc)
+                raise typer.Exit(2) from exc
+        try:
+            transcript = _run(path, audio, speech_model, options, settings, err)
+        except MotMediaError as exc:  # options the model refuses, e.g. an unknown language
             failed += 1
             _fail(exc, path)
             continue
@@ -103,17 +117,12 @@ def _fail(exc: MotMediaError, path: Path | None = None) -> None:
 
 def _run(
     path: Path,
+    audio: DecodedAudio,
     model: SpeechModel,
     options: TranscribeOptions,
     settings: Settings,
     err: Console,
 ) -> Transcript:
-    audio = decode(
-        path,
-        sample_rate=SAMPLE_RATE,
-        max_seconds=settings.max_audio_seconds,
-        max_bytes=settings.max_upload_bytes,
-    )
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

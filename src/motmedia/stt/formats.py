@@ -7,6 +7,7 @@ timing rounds a short word to zero length, because players reject or drop such c
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from motmedia.stt.metrics import CallMetrics
@@ -101,7 +102,7 @@ def _clock(milliseconds: int, separator: str) -> str:
 
 def _one_line(text: str) -> str:
     # A blank line ends a cue in SRT and VTT, and "-->" would start a new timing line.
-    return " ".join(text.split()).replace("-->", "->")
+    return re.sub(r"--+>", "->", " ".join(text.split()))
 
 
 def _escape(text: str) -> str:
