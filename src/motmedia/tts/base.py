@@ -21,7 +21,9 @@ __all__ = [
 ]
 
 Audio = npt.NDArray[np.float32]
-"""Mono samples, full scale ±1."""
+"""Mono samples, full scale ±1. Engines may overshoot it (Open JTalk's HTS output peaks above
+16-bit full scale on some sentences); the renderer levels in float before anything is encoded.
+"""
 
 MIN_SPEED = 0.5
 MAX_SPEED = 2.0

