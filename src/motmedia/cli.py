@@ -82,8 +82,11 @@ def ensure_vendor_key(settings: Settings, db: Database) -> str | None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (MOTMEDIA_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (MOTMEDIA_PORT).")] = None,
+    workers: Annotated[
+        bool, typer.Option(help="Run the transcription workers (local pool or Celery dispatch).")
+    ] = True,
 ) -> None:
-    """Run the API (and, as later issues add them, the SFU and the local worker pool)."""
+    """Run the API with the local worker pool (or Celery dispatch when a broker is set)."""
     import uvicorn
 
     from motmedia.api.app import create_app
@@ -105,7 +108,37 @@ def serve(
         )
     else:
         typer.echo(f"motmedia {__version__} on {base} (API docs: {base}/docs)")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    app_ = create_app(settings, workers=workers)
+    uvicorn.run(app_, host=settings.host, port=settings.port, log_config=None)
+
+
+@app.command()
+def worker(
+    processes: Annotated[int, typer.Option(help="worker processes; 0 = one per two cores")] = 0,
+) -> None:
+    """Run the local worker pool alone (no API), claiming jobs from the database."""
+    import signal
+    import threading
+
+    from motmedia.logs import configure_logging
+    from motmedia.recordings.pool import LocalPool, Supervisor, default_workers
+
+    settings = _settings()
+    if processes:
+        settings = settings.model_copy(update={"workers": processes})
+    configure_logging(settings.log_level, settings.log_format)
+    _database(settings).dispose()
+    pool = LocalPool(settings, default_workers(settings))
+    supervisor = Supervisor(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    pool.start()
+    supervisor.start()
+    typer.echo(f"motmedia worker: {pool.size} process(es)")
+    stop.wait()
+    supervisor.stopped.set()
+    pool.stop()
 
 
 @db_app.command("upgrade")

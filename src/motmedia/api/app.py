@@ -7,9 +7,10 @@ Domains own their routes; this module only assembles them. Long-lived services
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 
 from motmedia import __version__
@@ -23,6 +24,9 @@ from motmedia.entitlements import service as entitlements
 from motmedia.entitlements.policy import load_policy
 from motmedia.entitlements.router import router as entitlements_router
 from motmedia.prompts.router import router as prompts_router
+from motmedia.recordings.pool import LocalPool, Supervisor, default_workers
+from motmedia.recordings.router import router as recordings_router
+from motmedia.recordings.storage import AudioStore
 from motmedia.stt.router import router as stt_router
 from motmedia.tenants.router import router as tenants_router
 
@@ -39,7 +43,12 @@ Authenticate with `Authorization: Bearer <api key>`. Errors are RFC 9457
 """
 
 
-def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, migrate: bool = True, workers: bool = False
+) -> FastAPI:
+    """Build the app. ``workers``: also run the job machinery (what ``motmedia serve`` does):
+    the local worker pool, or — with a broker configured — Celery dispatch; and the
+    supervisor for leases, retention and webhooks."""
     settings = ensure_secrets(settings or Settings())
     db = Database(settings.sqlalchemy_url)
     if migrate:
@@ -48,13 +57,32 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     # A malformed policy stops the start here, with the file and the field in the message.
     state.services["policy"] = load_policy(settings.policy_file)
     state.services["device_lookup"] = entitlements.device_owner
+    state.services["audio_store"] = AudioStore(
+        settings.data_dir / "recordings", settings.secret("storage_key")
+    )
+    send_job: Callable[[str], None] | None = None
+    if settings.broker_url:
+        from motmedia.recordings import celery_app
+
+        send_job = state.services["send_job"] = celery_app.send_job
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = supervisor = None
+        if workers:
+            supervisor = Supervisor(settings, resend=send_job)
+            supervisor.start()
+            if send_job is None:
+                pool = LocalPool(settings, default_workers(settings))
+                pool.start()
         log.info("motmedia %s ready (database %s)", __version__, db.dialect)
         try:
             yield
         finally:
+            if supervisor is not None:
+                supervisor.stopped.set()
+            if pool is not None:
+                await anyio.to_thread.run_sync(pool.stop)
             db.dispose()
 
     app = FastAPI(
@@ -71,4 +99,5 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.include_router(entitlements_router)
     app.include_router(prompts_router)
     app.include_router(stt_router)
+    app.include_router(recordings_router)
     return app
