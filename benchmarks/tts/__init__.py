@@ -1,0 +1,1 @@
+"""Text-to-speech throughput benchmark; run with ``python -m benchmarks.tts``."""
