@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     # Jobs.
     workers: int = Field(default=0, description="local worker processes; 0 = automatic")
     broker_url: str | None = None
+    # A worker holds a job this long without a heartbeat before another may take it.
+    job_lease_seconds: float = 60.0
 
     @classmethod
     def settings_customise_sources(

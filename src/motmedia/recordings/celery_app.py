@@ -22,7 +22,6 @@ from motmedia.recordings import jobs
 __all__ = ["app", "send_job"]
 
 TASK = "motmedia.transcribe"
-LEASE = 60.0
 
 
 def make_app() -> Celery:
@@ -50,7 +49,8 @@ def _context():  # type: ignore[no-untyped-def]
 
     settings = get_settings()
     load_model_from_settings(settings)
-    return WorkerContext.create(settings, f"celery-{os.getpid()}-{uuid.uuid4().hex[:6]}", LEASE)
+    worker_id = f"celery-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    return WorkerContext.create(settings, worker_id, settings.job_lease_seconds)
 
 
 @app.task(name=TASK, acks_late=True, reject_on_worker_lost=True)  # type: ignore[untyped-decorator]

@@ -112,8 +112,8 @@ class Supervisor(threading.Thread):
 class LocalPool:
     """``size`` worker processes, restarted when they die."""
 
-    def __init__(self, settings: Settings, size: int, *, lease: float = 60.0) -> None:
-        self.settings, self.size, self.lease = settings, size, lease
+    def __init__(self, settings: Settings, size: int) -> None:
+        self.settings, self.size, self.lease = settings, size, settings.job_lease_seconds
         self._ctx = mp.get_context("spawn")
         self.processes: list[BaseProcess] = []
         self._watch: threading.Thread | None = None
