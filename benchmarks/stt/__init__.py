@@ -1,0 +1,1 @@
+"""Speech-to-text throughput benchmark: raw faster-whisper vs the motmedia call pipeline."""

@@ -1,0 +1,3 @@
+from benchmarks.stt.run import main
+
+main()
