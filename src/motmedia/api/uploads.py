@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio
-from fastapi import UploadFile
+from starlette.datastructures import UploadFile
 
 from motmedia.errors import PayloadTooLarge
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import anyio
@@ -17,11 +17,11 @@ from fastapi import (
     Query,
     Request,
     Response,
-    UploadFile,
 )
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from sqlalchemy import select
 from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as FormFile
 
 from motmedia.api.deps import DbSession, State, require_scope
 from motmedia.api.uploads import spool_stream, spool_upload
@@ -86,7 +86,7 @@ def store_of(state: State) -> AudioStore:
 
 def _field(values: FormData | dict[str, str], name: str, limit: int = 200) -> str | None:
     value = values.get(name)
-    if value is None or isinstance(value, UploadFile):
+    if value is None or isinstance(value, FormFile):
         return None
     value = str(value).strip()
     if len(value) > limit:
@@ -106,6 +106,7 @@ def _meta(values: FormData | dict[str, str], idempotency_key: str | None) -> ser
             raise BadInput(
                 "started_at needs a time zone (e.g. +09:00 or Z).", code="INVALID_METADATA"
             )
+        started_at = started_at.astimezone(UTC)
     direction = _field(values, "direction")
     if direction and direction not in _DIRECTIONS:
         raise BadInput(
@@ -155,7 +156,7 @@ async def upload(
             raise BadInput("The upload exceeds the size limit.", code="TOO_LARGE")
         form = await request.form(max_files=1, max_fields=20)
         file = form.get("file")
-        if not isinstance(file, UploadFile):
+        if not isinstance(file, FormFile):
             raise BadInput("Send the audio as the multipart field `file`.", code="MISSING_FILE")
         meta = _meta(form, idempotency_key)
         spool = await spool_upload(file, max_bytes=settings.max_upload_bytes, directory=spool_dir)
