@@ -131,10 +131,17 @@ def _samples(audio: DecodedAudio | Float32Array) -> Float32Array:
 def _distinct_channels(samples: Float32Array) -> list[Float32Array]:
     # Some recorders write the mixed call into both channels; transcribing each copy
     # would print every turn twice, once per "party".
-    first = samples[0]
-    if all(np.allclose(first, other, atol=1e-3) for other in samples[1:]):
-        return [first]
+    if all(_same(samples[0], other) for other in samples[1:]):
+        return [samples[0]]
     return [samples[i] for i in range(samples.shape[0])]
+
+
+def _same(a: Float32Array, b: Float32Array, block: int = 1 << 20) -> bool:
+    # Block by block: real stereo differs in the first block, and hours of audio never
+    # need a full-length temporary.
+    return all(
+        np.allclose(a[i : i + block], b[i : i + block], atol=1e-3) for i in range(0, len(a), block)
+    )
 
 
 def _parties(
