@@ -88,3 +88,28 @@ async def test_room_bookkeeping(lab):
     assert all(s.relay.readyState == "ended" for s in viewer.subscriptions)
     await room.remove_participant("alice")
     assert room.tracks() == []
+
+
+async def test_closed_connections_leave_the_room(lab):
+    room = Room("r4")
+    await lab.publish(room, "alice", (lab.CounterTrack(), "video/VP8"))
+    viewer = await lab.view(room, "bob")
+    await viewer.wait_frames(10)
+    (subscription,) = viewer.subscriptions
+    forwarder = room.forwarder(subscription.track_key)
+
+    await viewer.pc.close()  # bob's browser goes away: his SFU-side connection fails
+    sfu_side = room._subscriber_pcs["bob"]
+    await sfu_side.close()
+    await asyncio.sleep(0.1)
+    assert room.subscriptions("bob") == []
+    assert "bob" not in forwarder._relays
+
+    publisher_side = room._publishers["alice"]
+    await publisher_side.close()
+    for _ in range(20):
+        if not room.tracks():
+            break
+        await asyncio.sleep(0.05)
+    assert room.tracks() == []
+    assert forwarder.source.readyState == "ended"

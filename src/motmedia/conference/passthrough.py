@@ -112,6 +112,8 @@ class PassthroughTrack(MediaStreamTrack):
         self._last_rtp = (packet.ssrc, packet.payload_type)
 
     def _deliver(self, codec: RTCRtpCodecParameters, frame: JitterFrame) -> None:
+        if self.readyState != "live":
+            return
         # RTX packets carry another SSRC and payload type: only a frame completed by a
         # packet of the media codec itself tells us which SSRC a PLI must name.
         if self._last_rtp[1] == codec.payloadType:

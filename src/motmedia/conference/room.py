@@ -18,8 +18,9 @@ Typical use::
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from aiortc import RTCPeerConnection, RTCRtpTransceiver
 from aiortc.mediastreams import MediaStreamTrack
@@ -67,15 +68,23 @@ class Room:
         self._forwarders: dict[str, TrackForwarder] = {}
         self._publishers: dict[str, RTCPeerConnection] = {}
         self._subscriptions: dict[str, dict[str, Subscription]] = {}
-        self._watchers: set[asyncio.Task[None]] = set()
+        self._subscriber_pcs: dict[str, RTCPeerConnection] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def add_publisher(self, participant_id: str, pc: RTCPeerConnection) -> None:
         """Forward every track ``pc`` receives from now on.
 
         Call it before applying the publisher's offer (or answer): tracks are switched to
         passthrough in the connection's ``track`` event, before aiortc starts decoding.
+        When the connection closes or fails, the publisher is removed.
         """
         self._publishers[participant_id] = pc
+
+        def on_state() -> None:
+            if pc.connectionState in ("closed", "failed"):
+                self._later(self.remove_publisher(participant_id))
+
+        pc.on("connectionstatechange", on_state)
 
         def on_track(track: MediaStreamTrack) -> None:
             for transceiver in pc.getTransceivers():
@@ -114,9 +123,18 @@ class Room:
         Waits up to ``ready_timeout`` for tracks whose first frame has not arrived; those
         still not ready are left out (``on_track`` announces them later). Returns the new
         subscriptions; when there are any, the signalling layer must renegotiate. Call
-        again with the same ``pc`` to add tracks published since.
+        again with the same ``pc`` to add tracks published since. When the connection
+        closes or fails, the subscriber is removed.
         """
         current = self._subscriptions.setdefault(participant_id, {})
+        if participant_id not in self._subscriber_pcs:
+            self._subscriber_pcs[participant_id] = pc
+
+            def on_state() -> None:
+                if pc.connectionState in ("closed", "failed"):
+                    self.remove_subscriber(participant_id)
+
+            pc.on("connectionstatechange", on_state)
         if keys is None:
             own = f"{participant_id}/"
             keys = [key for key in self._forwarders if not key.startswith(own)]
@@ -131,6 +149,7 @@ class Room:
 
     def remove_subscriber(self, participant_id: str) -> None:
         """Stop sending to ``participant_id``; its connection is the caller's to close."""
+        self._subscriber_pcs.pop(participant_id, None)
         for key in self._subscriptions.pop(participant_id, {}):
             forwarder = self._forwarders.get(key)
             if forwarder is not None:
@@ -140,9 +159,9 @@ class Room:
         """Stop forwarding ``participant_id``'s tracks; subscribers' senders end."""
         self._publishers.pop(participant_id, None)
         for key in [k for k in self._forwarders if k.startswith(f"{participant_id}/")]:
-            await self._forwarders.pop(key).stop()
-            for subscriptions in self._subscriptions.values():
-                subscriptions.pop(key, None)
+            forwarder = self._forget_track(key)
+            if forwarder is not None:
+                await forwarder.stop()
 
     async def remove_participant(self, participant_id: str) -> None:
         self.remove_subscriber(participant_id)
@@ -156,7 +175,7 @@ class Room:
         )
 
     async def close(self) -> None:
-        for task in self._watchers:
+        for task in self._tasks:
             task.cancel()
         for participant_id in list(self._subscriptions):
             self.remove_subscriber(participant_id)
@@ -168,10 +187,24 @@ class Room:
             passthrough_track(transceiver.receiver), key=key, options=self.options
         )
         self._forwarders[key] = forwarder
+        # The publisher's stream can end on its own (RTCP BYE, receiver stopped).
+        forwarder.source.on("ended", lambda: self._forget_track(key, forwarder))
         if self._on_track is not None:
-            watcher = asyncio.ensure_future(self._announce(forwarder))
-            self._watchers.add(watcher)
-            watcher.add_done_callback(self._watchers.discard)
+            self._later(self._announce(forwarder))
+
+    def _forget_track(
+        self, key: str, forwarder: TrackForwarder | None = None
+    ) -> TrackForwarder | None:
+        if forwarder is not None and self._forwarders.get(key) is not forwarder:
+            return None
+        for subscriptions in self._subscriptions.values():
+            subscriptions.pop(key, None)
+        return self._forwarders.pop(key, None)
+
+    def _later(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _announce(self, forwarder: TrackForwarder) -> None:
         await forwarder.source.wait_codec()

@@ -1,0 +1,144 @@
+"""SFU CPU per forwarded viewer stream and delivered frames: passthrough vs stock aiortc.
+
+    python -m benchmarks.sfu [--viewers 1,5,10,20] [--stock-viewers 1,2,4] [--seconds 10]
+
+One pre-encoded 720p publisher (H.264 and VP8, made with PyAV) and N viewers, run by this
+process (the load generator) against an SFU in a separate process, which measures its own
+CPU. ``passthrough`` is motmedia's Room; ``stock`` is aiortc's MediaRelay with the usual
+decode and per-viewer re-encode. CPU grows linearly with viewers, so each mode is fitted
+as ``core share = ingest + per_viewer × N``; viewers per core is ``(1 − ingest) / per_viewer``
+(one SFU process runs on one core: the event loop is single-threaded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+from benchmarks.common import machine, write_results
+from benchmarks.sfu.loadgen import run_config
+from benchmarks.sfu.testvideo import FPS, HEIGHT, WIDTH, load_video
+
+GOAL_VIEWERS_PER_CORE = 100
+GOAL_DELIVERED = 0.99
+GOAL_CPU_RATIO = 50
+
+
+def _fit(runs: list[dict[str, Any]]) -> dict[str, float]:
+    n = np.array([r["viewers"] for r in runs], float)
+    share = np.array([r["sfu_core_share"] for r in runs], float)
+    per_viewer, ingest = np.polyfit(n, share, 1) if len(runs) > 1 else (share[0] / n[0], 0.0)
+    per_viewer = max(float(per_viewer), 1e-9)
+    return {
+        "ingest_core_share": float(ingest),
+        "per_viewer_core_share": per_viewer,
+        "viewers_per_core": (1 - float(ingest)) / per_viewer,
+        "delivered_min": min(r["delivered_min"] for r in runs),
+    }
+
+
+def _summary(runs: list[dict[str, Any]], codecs: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for codec in codecs:
+        fits = {
+            mode: _fit([r for r in runs if r["mode"] == mode and r["codec"] == codec])
+            for mode in ("passthrough", "stock")
+        }
+        ratio = (
+            fits["stock"]["per_viewer_core_share"] / fits["passthrough"]["per_viewer_core_share"]
+        )
+        pt = fits["passthrough"]
+        out[codec] = {
+            **fits,
+            "cpu_per_viewer_ratio_stock_over_passthrough": ratio,
+            "goals": {
+                f"viewers_per_core>={GOAL_VIEWERS_PER_CORE}": pt["viewers_per_core"]
+                >= GOAL_VIEWERS_PER_CORE,
+                f"delivered>={GOAL_DELIVERED}": pt["delivered_min"] >= GOAL_DELIVERED,
+                f"cpu_ratio>={GOAL_CPU_RATIO}": ratio >= GOAL_CPU_RATIO,
+            },
+        }
+    return out
+
+
+def _plot(runs: list[dict[str, Any]], codecs: list[str]) -> Any:
+    fig, (cpu_ax, ok_ax) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for codec in codecs:
+        for mode, style in (("passthrough", "-o"), ("stock", "--s")):
+            rs = sorted(
+                (r for r in runs if r["mode"] == mode and r["codec"] == codec),
+                key=lambda r: r["viewers"],
+            )
+            n = [r["viewers"] for r in rs]
+            label = f"{mode} {codec}"
+            cpu_ax.plot(n, [100 * r["sfu_core_share"] for r in rs], style, label=label)
+            ok_ax.plot(n, [100 * r["delivered_min"] for r in rs], style, label=label)
+    cpu_ax.set(xlabel="viewers", ylabel="SFU CPU, % of one core", title="SFU CPU (720p30)")
+    ok_ax.set(xlabel="viewers", ylabel="% frames delivered (worst viewer)", title="Delivery")
+    ok_ax.axhline(100 * GOAL_DELIVERED, color="grey", lw=0.8)
+    for ax in (cpu_ax, ok_ax):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    return fig
+
+
+async def _run(args: argparse.Namespace) -> list[dict[str, Any]]:
+    runs = []
+    for codec in args.codecs.split(","):
+        video = load_video(codec)
+        plan = [("passthrough", n) for n in args.viewers] + [("stock", n) for n in args.stock]
+        for mode, viewers in plan:
+            result = await run_config(mode, video, viewers, args.seconds, args.warmup)
+            result["video_bitrate"] = video.bitrate
+            runs.append(result)
+            print(
+                f"{mode:11} {codec:4} viewers={viewers:3} "
+                f"sfu={100 * result['sfu_core_share']:5.1f}% core "
+                f"delivered={100 * result['delivered_min']:6.2f}% "
+                f"sample decoded={100 * result['sample_decoded_ratio']:6.2f}%",
+                flush=True,
+            )
+    return runs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--viewers", type=lambda s: [int(x) for x in s.split(",")], default=[1, 5, 10, 20]
+    )
+    parser.add_argument("--stock", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2, 4])
+    parser.add_argument("--codecs", default="H264,VP8")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    args = parser.parse_args()
+    runs = asyncio.run(_run(args))
+    codecs = args.codecs.split(",")
+    summary = _summary(runs, codecs)
+    for codec, s in summary.items():
+        print(
+            f"{codec}: passthrough {s['passthrough']['viewers_per_core']:.0f} viewers/core, "
+            f"stock {s['stock']['viewers_per_core']:.1f}; "
+            f"{s['cpu_per_viewer_ratio_stock_over_passthrough']:.0f}x less CPU per viewer; "
+            f"goals {s['goals']}"
+        )
+    data = {
+        "benchmark": "sfu",
+        "machine": machine(("aiortc", "av")),
+        "video": {"width": WIDTH, "height": HEIGHT, "fps": FPS, "gop_s": 2},
+        "method": __doc__,
+        "summary": summary,
+        "runs": runs,
+    }
+    path = write_results("sfu", data, _plot(runs, codecs))
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
