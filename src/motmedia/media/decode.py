@@ -107,8 +107,11 @@ def decode(
 
     ``max_seconds`` and ``max_bytes`` default to ``Settings().max_audio_seconds`` and
     ``Settings().max_upload_bytes`` (environment ``MOTMEDIA_*``); pass them explicitly when
-    a caller holds its own settings. Raises :class:`PayloadTooLarge` (413),
-    :class:`UnsupportedMedia` (415) or :class:`BadInput` (422), never a PyAV error.
+    a caller holds its own settings. ``max_bytes`` is checked before opening for paths and
+    seekable files; for a non-seekable stream the caller must bound what it reads.
+
+    Raises :class:`PayloadTooLarge` (413), :class:`UnsupportedMedia` (415),
+    :class:`BadInput` (422) or :class:`NotFound` (404), never a PyAV error.
     """
     if max_seconds is None or max_bytes is None:
         settings = Settings()
@@ -143,7 +146,7 @@ def write_wav(
     """
     data = np.atleast_2d(np.asarray(samples))
     channels, frames = data.shape
-    pcm = (np.clip(data, -1.0, 1.0) * 32767.0).astype(np.int16)
+    pcm = (np.clip(np.nan_to_num(data), -1.0, 1.0) * 32767.0).astype(np.int16)
     layout = av.AudioLayout({1: "mono", 2: "stereo"}.get(channels, f"{channels} channels"))
     with av.open(target, mode="w", format="wav") as container:
         stream = cast("av.AudioStream", container.add_stream(codec, rate=sample_rate))
@@ -164,7 +167,8 @@ def _size_of(source: Source) -> int | None:
         try:
             size = os.stat(source).st_size
         except FileNotFoundError as exc:
-            raise NotFound(f"no such file: {os.fspath(source)}", code="FILE_NOT_FOUND") from exc
+            name = os.path.basename(os.fspath(source))  # not the directory: may be server-side
+            raise NotFound(f"no such file: {name}", code="FILE_NOT_FOUND") from exc
     elif source.seekable():
         position = source.tell()
         size = source.seek(0, os.SEEK_END) - position

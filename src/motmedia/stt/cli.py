@@ -1,9 +1,9 @@
 """``motmedia transcribe``: transcribe recordings from the command line.
 
 The main CLI mounts :data:`app` with ``main.add_typer(stt.cli.app)`` (no name: the
-command joins ``motmedia`` itself); on its own, ``app`` runs the one command. Each file is decoded,
-transcribed and written (or printed) in turn; a file that cannot be read gets one line on
-stderr (``error: FILE: reason (CODE)``) and the others still run. The exit status is 0
+command joins ``motmedia`` itself); on its own, ``app`` runs the one command. Each file
+is decoded, transcribed and written (or printed) in turn; a file that cannot be read gets
+one line on stderr (``error: FILE: reason (CODE)``) and the others still run. The exit status is 0
 when every file succeeded, 2 otherwise — the same convention as the rest of ``motmedia``.
 """
 
