@@ -18,6 +18,7 @@ between batches, is created per call.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,7 @@ Float32Array = npt.NDArray[np.float32]
 # Windows handed to the batched pipeline per call: bounds the mel features held at once
 # (~1 MB per window) for hours-long recordings, and sets the progress granularity.
 _WINDOWS_PER_CALL = 32
+_SAME_SOURCE = 0.95  # channel similarity above which "stereo" is one source
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,19 +131,29 @@ def _samples(audio: DecodedAudio | Float32Array) -> Float32Array:
 
 
 def _distinct_channels(samples: Float32Array) -> list[Float32Array]:
-    # Some recorders write the mixed call into both channels; transcribing each copy
-    # would print every turn twice, once per "party".
-    if all(_same(samples[0], other) for other in samples[1:]):
-        return [samples[0]]
+    # Some recorders write the mixed call into every channel, and a mono source saved as
+    # lossy stereo comes back nearly, not exactly, identical. Transcribing each copy would
+    # print every turn twice, once per "party"; such channels are mixed down instead.
+    if samples.shape[0] > 1 and all(
+        _similarity(samples[0], other) >= _SAME_SOURCE for other in samples[1:]
+    ):
+        return [samples.mean(axis=0, dtype=np.float32)]
     return [samples[i] for i in range(samples.shape[0])]
 
 
-def _same(a: Float32Array, b: Float32Array, block: int = 1 << 20) -> bool:
-    # Block by block: real stereo differs in the first block, and hours of audio never
-    # need a full-length temporary.
-    return all(
-        np.allclose(a[i : i + block], b[i : i + block], atol=1e-3) for i in range(0, len(a), block)
-    )
+def _similarity(a: Float32Array, b: Float32Array, block: int = 1 << 20) -> float:
+    """Cosine similarity of two channels (audio is zero-mean, so this is correlation).
+
+    Two parties on two lines correlate near 0 even with echo on the line; copies of one
+    source near 1. Accumulated block by block in float64: no full-length temporaries.
+    """
+    ab = aa = bb = 0.0
+    for i in range(0, len(a), block):
+        x, y = a[i : i + block].astype(np.float64), b[i : i + block].astype(np.float64)
+        ab, aa, bb = ab + float(x @ y), aa + float(x @ x), bb + float(y @ y)
+    if aa == 0.0 or bb == 0.0:
+        return 1.0 if aa == bb else 0.0  # both silent: one source; one silent: two
+    return ab / math.sqrt(aa * bb)
 
 
 def _parties(
