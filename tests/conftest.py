@@ -50,20 +50,25 @@ def pg_template() -> Iterator[str]:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
-        return
-    template = request.getfixturevalue("pg_template")
+@pytest.fixture
+def pg_database_url(pg_template: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for one test."""
     name = f"motmedia_t_{uuid.uuid4().hex[:12]}"
     engine = _pg_admin_engine()
     with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
     yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    url: str = request.getfixturevalue("pg_database_url")
+    return url
 
 
 @pytest.fixture

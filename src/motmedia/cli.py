@@ -15,6 +15,7 @@ from motmedia import __version__
 from motmedia.config import Settings, ensure_secrets
 from motmedia.db import Database
 from motmedia.entitlements.cli import device_app, entitlements_app
+from motmedia.stt import cli as stt_cli
 from motmedia.errors import MotMediaError
 from motmedia.tenants import service as tenants
 from motmedia.tenants.auth import Role
@@ -30,6 +31,7 @@ admin_app.add_typer(customer_app, name="customer")
 admin_app.add_typer(key_app, name="key")
 admin_app.add_typer(device_app, name="device")
 app.add_typer(entitlements_app, name="entitlements")
+app.add_typer(stt_cli.app)  # `motmedia transcribe`
 
 
 def _settings() -> Settings:

@@ -64,7 +64,7 @@ def create_app(
     if settings.broker_url:
         from motmedia.recordings import celery_app
 
-        send_job = state.services["send_job"] = celery_app.send_job
+        send_job = state.services["send_job"] = celery_app.sender(settings.broker_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

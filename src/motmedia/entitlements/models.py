@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column
 
 from motmedia.db import Base, IdMixin, utcnow
+from motmedia.tenants import models as _tenants  # noqa: F401  (FK targets: customers)
 
 __all__ = ["AuditEntry", "Contract", "Device"]
 

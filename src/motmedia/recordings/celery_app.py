@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from functools import lru_cache
 
 from celery import Celery
@@ -19,15 +20,13 @@ from celery import Celery
 from motmedia.config import get_settings
 from motmedia.recordings import jobs
 
-__all__ = ["app", "send_job"]
+__all__ = ["app", "make_app", "send_job", "sender"]
 
 TASK = "motmedia.transcribe"
 
 
-def make_app() -> Celery:
-    settings = get_settings()
-    broker = settings.broker_url or "redis://127.0.0.1:6379/0"
-    celery = Celery("motmedia", broker=broker)
+def make_app(broker_url: str | None) -> Celery:
+    celery = Celery("motmedia", broker=broker_url or "redis://127.0.0.1:6379/0")
     celery.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -39,7 +38,8 @@ def make_app() -> Celery:
     return celery
 
 
-app = make_app()
+# The worker's app, configured from the environment / TOML like everything else.
+app = make_app(get_settings().broker_url)
 
 
 @lru_cache(maxsize=1)
@@ -77,3 +77,13 @@ def sweep() -> int:
 
 def send_job(job_id: str) -> None:
     app.send_task(TASK, args=[job_id])
+
+
+def sender(broker_url: str) -> Callable[[str], None]:
+    """A ``send_job`` for a given broker (the API's settings may differ from the environment)."""
+    client = make_app(broker_url)
+
+    def send(job_id: str) -> None:
+        client.send_task(TASK, args=[job_id])
+
+    return send

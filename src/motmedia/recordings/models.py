@@ -8,6 +8,7 @@ from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from motmedia.db import Base, IdMixin, utcnow
+from motmedia.entitlements import models as _entitlements  # noqa: F401  (FK targets: devices)
 
 __all__ = ["Job", "JobStatus", "Recording", "Webhook", "WebhookDelivery"]
 
