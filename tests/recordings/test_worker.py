@@ -38,7 +38,7 @@ from motmedia.recordings.webhooks import HEADER, verify
 from motmedia.stt.models import ensure_bundled_model
 
 from ..conftest import Keys, auth
-from ..stt.conftest import Voices, resample, silence, voices  # noqa: F401  (fixture)
+from ..speech import Voices, make_voices, resample, silence
 from .conftest import Pbx, _device
 
 pytestmark = pytest.mark.slow
@@ -48,12 +48,17 @@ AGENT = ["お電話ありがとうございます。", "かしこまりました
 
 
 @pytest.fixture(scope="module")
+def voices() -> Voices:
+    return make_voices()
+
+
+@pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return ensure_bundled_model(tmp_path_factory.mktemp("models"))
 
 
 @pytest.fixture(scope="module")
-def call_wav(voices: Voices) -> bytes:  # noqa: F811
+def call_wav(voices: Voices) -> bytes:
     """A stereo 8 kHz μ-law call: agent greets, caller answers, turn by turn."""
     caller, agent = [silence(0.5)], [silence(0.5)]
     for said_by_agent, said_by_caller in zip(AGENT, CALLER, strict=True):
