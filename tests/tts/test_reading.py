@@ -134,6 +134,10 @@ def test_dictionary_applies_first_and_is_not_rewritten() -> None:
     assert out == "セブンイレブンのヤマダです。9時から"
 
 
+def test_dictionary_overrides_a_symbol_reading() -> None:
+    assert normalize("＊を押してください", {"*": "ほし"}) == "ホシを押してください"
+
+
 def test_dictionary_keys_are_nfkc_matched() -> None:
     assert (
         normalize("ＡＢＣ商事です", {"ABC商事": "エービーシーしょうじ"})

@@ -14,9 +14,10 @@ two forms, chosen by what Open JTalk reads right:
 The tests check every rule's output through ``pyopenjtalk.g2p`` so an upgrade that reads a
 form differently is caught.
 
-Keypad symbols: ``#`` is シャープ everywhere in Japan. ``*`` is read コメジルシ, the word most
-Japanese IVR guidance uses for the star key ("米印を押してください"); アスタリスク is rare on the
-phone and ほし is regional. ``※`` marks a written note and is not spoken.
+Keypad symbols: ``#`` is シャープ, as Japanese phone guidance says it. ``*`` is read コメジルシ
+("米印を押してください"), the customary name of the star key in Japanese IVR scripts; アスタリスク
+and ほし are also heard, and a tenant that prefers one maps ``*`` in its reading dictionary,
+which applies before these rules. ``※`` marks a written note and is not spoken.
 """
 
 from __future__ import annotations
