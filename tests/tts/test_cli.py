@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from motmedia.media.encode import FORMATS
 from motmedia.tts.cli import app, format_for_path
 
-from .conftest import decode
+from .helpers import decode
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ from motmedia.tts.render import Renderer, spoken_plan
 from motmedia.tts.ssml import Silence, Speech
 from motmedia.tts.voices import VoiceRegistry
 
-from .conftest import CountingEngine, decode
+from .helpers import CountingEngine, decode
 
 pytestmark = pytest.mark.slow
 
