@@ -16,6 +16,7 @@ from motmedia.config import Settings, ensure_secrets
 from motmedia.db import Database
 from motmedia.entitlements.cli import device_app, entitlements_app
 from motmedia.stt import cli as stt_cli
+from motmedia.tts import cli as tts_cli
 from motmedia.errors import MotMediaError
 from motmedia.tenants import service as tenants
 from motmedia.tenants.auth import Role
@@ -32,6 +33,7 @@ admin_app.add_typer(key_app, name="key")
 admin_app.add_typer(device_app, name="device")
 app.add_typer(entitlements_app, name="entitlements")
 app.add_typer(stt_cli.app)  # `motmedia transcribe`
+app.add_typer(tts_cli.app)  # `motmedia say`, `motmedia voices`
 
 
 def _settings() -> Settings:

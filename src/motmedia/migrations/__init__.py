@@ -24,5 +24,6 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    # "heads": domains developed side by side may each branch from the same revision.
     command.upgrade(alembic_config(engine), revision)
