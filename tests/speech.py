@@ -12,15 +12,29 @@ pipeline's 16 kHz through :func:`motmedia.media.decode`, and to telephone format
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+import jiwer
 import numpy as np
 import pytest
 
 from motmedia.media.decode import decode, write_wav
 
-__all__ = ["RATE", "Audio", "Voices", "make_voices", "resample", "silence"]
+__all__ = [
+    "RATE",
+    "Audio",
+    "Voices",
+    "cer",
+    "make_voices",
+    "normalise_en",
+    "normalise_ja",
+    "resample",
+    "silence",
+    "wer",
+]
 
 RATE = 16_000
 Audio = np.ndarray
@@ -74,3 +88,27 @@ def make_voices() -> Voices:
 def _peak(samples: Audio) -> Audio:
     samples = np.asarray(samples, dtype=np.float64)
     return (samples / max(float(np.abs(samples).max()), 1e-9) * 0.7).astype(np.float32)
+
+
+def normalise_ja(text: str) -> str:
+    """Letters and digits only (NFKC), for CER: punctuation and spacing are not errors."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in text if unicodedata.category(c)[0] in ("L", "N"))
+
+
+def normalise_en(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split())
+
+
+def cer(reference: str, hypothesis: str) -> float:
+    """Character error rate of Japanese text after :func:`normalise_ja` (1.0 if nothing said)."""
+    if not normalise_ja(hypothesis):
+        return 1.0
+    return float(jiwer.cer(normalise_ja(reference), normalise_ja(hypothesis)))
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate of English text after :func:`normalise_en` (1.0 if nothing said)."""
+    if not normalise_en(hypothesis):
+        return 1.0
+    return float(jiwer.wer(normalise_en(reference), normalise_en(hypothesis)))
