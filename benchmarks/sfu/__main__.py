@@ -6,8 +6,9 @@ One pre-encoded 720p publisher (H.264 and VP8, made with PyAV) and N viewers, ru
 process (the load generator) against an SFU in a separate process, which measures its own
 CPU. ``passthrough`` is motmedia's Room; ``stock`` is aiortc's MediaRelay with the usual
 decode and per-viewer re-encode. CPU grows linearly with viewers, so each mode is fitted
-as ``core share = ingest + per_viewer × N``; viewers per core is ``(1 − ingest) / per_viewer``
-(one SFU process runs on one core: the event loop is single-threaded).
+as ``core share = ingest + per_viewer × N`` over the runs that delivered ≥ 99 %; viewers
+per core is ``(1 − ingest) / per_viewer`` (one SFU process runs on one core: its event
+loop is single-threaded). One extra run at the largest N turns pacing off to price it.
 """
 
 from __future__ import annotations
@@ -31,16 +32,25 @@ GOAL_DELIVERED = 0.99
 GOAL_CPU_RATIO = 50
 
 
-def _fit(runs: list[dict[str, Any]]) -> dict[str, float]:
-    n = np.array([r["viewers"] for r in runs], float)
-    share = np.array([r["sfu_core_share"] for r in runs], float)
-    per_viewer, ingest = np.polyfit(n, share, 1) if len(runs) > 1 else (share[0] / n[0], 0.0)
+def _fit(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    # A saturated SFU stops spending CPU on frames it fails to deliver, which would
+    # flatter its per-viewer cost: fit only the runs that delivered (when there are 2+).
+    fitted = [r for r in runs if r["delivered_min"] >= GOAL_DELIVERED]
+    fitted = fitted if len(fitted) >= 2 else runs
+    n = np.array([r["viewers"] for r in fitted], float)
+    share = np.array([r["sfu_core_share"] for r in fitted], float)
+    per_viewer, ingest = np.polyfit(n, share, 1) if len(fitted) > 1 else (share[0] / n[0], 0.0)
     per_viewer = max(float(per_viewer), 1e-9)
+    rates = [r["viewer_bitrate"] for r in runs if r["viewer_bitrate"]]
+    bitrate = sum(rates) / len(rates) if rates else None
     return {
+        "fitted_viewers": [r["viewers"] for r in fitted],
         "ingest_core_share": float(ingest),
         "per_viewer_core_share": per_viewer,
         "viewers_per_core": (1 - float(ingest)) / per_viewer,
         "delivered_min": min(r["delivered_min"] for r in runs),
+        "viewer_bitrate": bitrate,
+        "per_viewer_core_share_per_mbps": per_viewer / (bitrate / 1e6) if bitrate else None,
     }
 
 
@@ -48,15 +58,34 @@ def _summary(runs: list[dict[str, Any]], codecs: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for codec in codecs:
         fits = {
-            mode: _fit([r for r in runs if r["mode"] == mode and r["codec"] == codec])
+            mode: _fit(
+                [r for r in runs if r["mode"] == mode and r["codec"] == codec and r["pacing"]]
+            )
             for mode in ("passthrough", "stock")
         }
+        unpaced = [r for r in runs if r["codec"] == codec and not r["pacing"]]
+        paced = {
+            r["viewers"]: r
+            for r in runs
+            if r["codec"] == codec and r["pacing"] and r["mode"] == "passthrough"
+        }
+        pacing_cost = [
+            {
+                "viewers": r["viewers"],
+                "core_share_paced": paced[r["viewers"]]["sfu_core_share"],
+                "core_share_unpaced": r["sfu_core_share"],
+                "delivered_min_unpaced": r["delivered_min"],
+            }
+            for r in unpaced
+            if r["viewers"] in paced
+        ]
         ratio = (
             fits["stock"]["per_viewer_core_share"] / fits["passthrough"]["per_viewer_core_share"]
         )
         pt = fits["passthrough"]
         out[codec] = {
             **fits,
+            "pacing_cost": pacing_cost,
             "cpu_per_viewer_ratio_stock_over_passthrough": ratio,
             "goals": {
                 f"viewers_per_core>={GOAL_VIEWERS_PER_CORE}": pt["viewers_per_core"]
@@ -73,7 +102,7 @@ def _plot(runs: list[dict[str, Any]], codecs: list[str]) -> Any:
     for codec in codecs:
         for mode, style in (("passthrough", "-o"), ("stock", "--s")):
             rs = sorted(
-                (r for r in runs if r["mode"] == mode and r["codec"] == codec),
+                (r for r in runs if r["mode"] == mode and r["codec"] == codec and r["pacing"]),
                 key=lambda r: r["viewers"],
             )
             n = [r["viewers"] for r in rs]
@@ -93,13 +122,17 @@ async def _run(args: argparse.Namespace) -> list[dict[str, Any]]:
     runs = []
     for codec in args.codecs.split(","):
         video = load_video(codec)
-        plan = [("passthrough", n) for n in args.viewers] + [("stock", n) for n in args.stock]
-        for mode, viewers in plan:
-            result = await run_config(mode, video, viewers, args.seconds, args.warmup)
+        plan = [("passthrough", n, True) for n in args.viewers]
+        plan += [("passthrough", max(args.viewers), False)]
+        plan += [("stock", n, True) for n in args.stock]
+        for mode, viewers, pacing in plan:
+            result = await run_config(
+                mode, video, viewers, args.seconds, args.warmup, pacing=pacing
+            )
             result["video_bitrate"] = video.bitrate
             runs.append(result)
             print(
-                f"{mode:11} {codec:4} viewers={viewers:3} "
+                f"{mode + ('' if pacing else ' unpaced'):19} {codec:4} viewers={viewers:3} "
                 f"sfu={100 * result['sfu_core_share']:5.1f}% core "
                 f"delivered={100 * result['delivered_min']:6.2f}% "
                 f"sample decoded={100 * result['sample_decoded_ratio']:6.2f}%",

@@ -3,7 +3,7 @@
 The publisher sends the cached test video as :class:`av.Packet` objects, so aiortc only
 packetises it. Viewers count the encoded frames they receive through
 :func:`motmedia.conference.passthrough_track` (no decoding, to keep the load generator
-cheap); viewer 0 is a sample that decodes like a browser would and reads the frame
+cheap); the last viewer is a sample that decodes like a browser would and reads the frame
 counter drawn in the pictures, to show the forwarded stream is valid video.
 """
 
@@ -62,6 +62,7 @@ class Viewer:
     pc: RTCPeerConnection
     decode: bool
     frames: int = 0
+    bytes: int = 0
     counters: list[int] = field(default_factory=list)
     task: asyncio.Task[None] | None = None
     first: asyncio.Event = field(default_factory=asyncio.Event)
@@ -78,7 +79,9 @@ class Viewer:
                 frame = await track.recv()
                 self.frames += 1
                 self.first.set()
-                if isinstance(frame, av.VideoFrame):
+                if isinstance(frame, av.Packet):
+                    self.bytes += frame.size
+                elif isinstance(frame, av.VideoFrame):
                     self.counters.append(read_counter(frame))
         except MediaStreamError:
             pass
@@ -137,7 +140,7 @@ async def run_config(
     reply = await call(op="publish", offer=_sdp(publisher), mime=mime)
     await publisher.setRemoteDescription(RTCSessionDescription(**reply["answer"]))
 
-    crowd = [Viewer(_pc(), decode=i == 0) for i in range(viewers)]
+    crowd = [Viewer(_pc(), decode=i == viewers - 1) for i in range(viewers)]
     for i, viewer in enumerate(crowd):
         viewer.pc.on("track", viewer.on_track)
         reply = await call(op="subscribe", id=f"v{i}")
@@ -151,9 +154,11 @@ async def run_config(
 
     await call(op="start")
     sent0, got0, cpu0 = source.sent, [v.frames for v in crowd], _cpu()
-    counters0 = len(crowd[0].counters)
+    bytes0 = [v.bytes for v in crowd[:-1]]
+    counters0 = len(crowd[-1].counters)
     await asyncio.sleep(seconds)
     sent1, got1, cpu1 = source.sent, [v.frames for v in crowd], _cpu()
+    bytes1 = [v.bytes for v in crowd[:-1]]
     sfu = await call(op="stop")
     await call(op="quit")
     await proc.wait()
@@ -164,7 +169,8 @@ async def run_config(
 
     sent = sent1 - sent0
     ratios = [(b - a) / sent for a, b in zip(got0, got1, strict=True)]
-    sample = crowd[0].counters[counters0:]
+    sample = crowd[-1].counters[counters0:]
+    rates = [8 * (b - a) / seconds for a, b in zip(bytes0, bytes1, strict=True)]
     # The video loops, and so does its counter; a step of 1 is the next frame.
     steps = [(b - a) % len(video.frames) for a, b in pairwise(sample)]
     return {
@@ -180,6 +186,7 @@ async def run_config(
         "cpu_s_per_viewer_s": sfu["cpu_s"] / (viewers * sfu["wall_s"]),
         "delivered_min": min(ratios),
         "delivered_mean": sum(ratios) / len(ratios),
+        "viewer_bitrate": sum(rates) / len(rates) if rates else None,
         "sample_decoded_ratio": len(sample) / sent,
         "sample_counter_steps_ok": sum(step == 1 for step in steps) / max(1, len(steps)),
         "loadgen_core_share": (cpu1 - cpu0) / seconds,

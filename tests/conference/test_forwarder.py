@@ -169,3 +169,21 @@ async def test_relay_track_audio_drops_oldest_and_close_drains():
     assert got == [4, 5]
     assert relay.stats.dropped == 2
     assert relay.readyState == "ended"
+
+
+async def test_frames_of_another_codec_are_not_sent_to_a_negotiated_sender():
+    source = FakeSource()
+    forwarder = TrackForwarder(source, key="a/v", options=ForwardingOptions(pacing=None))
+    relay = forwarder.subscribe("bob", RTCPeerConnection()).relay
+    reading = asyncio.ensure_future(relay.recv())
+    await asyncio.sleep(0)
+    await source.frames.put(packet(key=True))
+    assert (await reading).is_keyframe
+
+    source.codec = next(c for c in CODECS["video"] if c.name == "H264")
+    for _ in range(3):
+        await source.frames.put(packet(key=True))
+    await asyncio.sleep(0.01)
+    assert relay.stats.frames_out == 1 and relay.stats.skipped == 3
+    assert relay._queue.empty()
+    await forwarder.stop()

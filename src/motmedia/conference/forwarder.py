@@ -33,6 +33,7 @@ __all__ = [
     "ForwardingOptions",
     "Subscription",
     "TrackForwarder",
+    "codec_key",
     "codec_preferences",
 ]
 
@@ -69,6 +70,11 @@ class Subscription:
     @property
     def stats(self) -> SubscriberStats:
         return self.relay.stats
+
+
+def codec_key(codec: RTCRtpCodecParameters) -> str:
+    """What must match between a frame and a subscriber's negotiated codec."""
+    return f"{codec.mimeType.lower()} {sorted(codec.parameters.items())}"
 
 
 def codec_preferences(codec: RTCRtpCodecParameters) -> list[RTCRtpCodecCapability]:
@@ -143,6 +149,7 @@ class TrackForwarder:
         holder: list[RTCRtpSender] = []
         relay = RelayTrack(
             self.kind,
+            codec_key=codec_key(self.codec),
             queue_size=queue_size,
             on_start=lambda: self._relay_started(holder[0]),
             on_behind=lambda: self.request_keyframe("subscriber behind"),
@@ -205,6 +212,8 @@ class TrackForwarder:
             del self._relays[subscriber_id]
 
     async def _run(self) -> None:
+        payload_type: int | None = -1
+        key = ""
         try:
             while True:
                 packet = await self.source.recv()
@@ -213,8 +222,16 @@ class TrackForwarder:
                 if packet.is_keyframe:
                     self._stats.keyframes_in += 1
                     self._keyframe_wanted = False
+                codec = self.source.codec
+                if codec is not None and codec.payloadType != payload_type:
+                    payload_type, key = codec.payloadType, codec_key(codec)
                 for relay in list(self._relays.values()):
-                    relay.offer(packet)
+                    # A publisher may switch codecs; a sender negotiated for the old one
+                    # would mis-packetise the new one, so its subscriber gets nothing.
+                    if relay.codec_key == key:
+                        relay.offer(packet)
+                    else:
+                        relay.stats.skipped += 1
         except MediaStreamError:
             pass
         finally:

@@ -23,7 +23,7 @@ import fractions
 import queue
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -219,11 +219,15 @@ def pace_transport(transport: RTCDtlsTransport, options: PacingOptions) -> Token
     bucket = TokenBucket(options)
     send_rtp = transport._send_rtp
 
-    async def paced(data: bytes) -> None:
-        delay = bucket.take(len(data))
-        if delay > 0:
-            await asyncio.sleep(delay)
+    async def late(delay: float, data: bytes) -> None:
+        await asyncio.sleep(delay)
         await send_rtp(data)
+
+    def paced(data: bytes) -> Coroutine[Any, Any, None]:
+        # Most packets need no wait: hand back aiortc's own coroutine rather than wrap it
+        # in another, which would cost a coroutine frame per packet per subscriber.
+        delay = bucket.take(len(data))
+        return late(delay, data) if delay > 0 else send_rtp(data)
 
     setattr(transport, "_send_rtp", paced)  # noqa: B010
     _buckets[transport] = bucket

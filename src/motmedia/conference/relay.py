@@ -47,12 +47,14 @@ class RelayTrack(MediaStreamTrack):
         self,
         kind: str,
         *,
+        codec_key: str = "",
         queue_size: int,
         on_start: Callable[[], None],
         on_behind: Callable[[], None],
     ) -> None:
         super().__init__()
         self.kind = kind
+        self.codec_key = codec_key  # the codec its sender was negotiated for
         self.stats = SubscriberStats()
         self._queue: asyncio.Queue[EncodedPacket | None] = asyncio.Queue(queue_size)
         self._on_start = on_start
