@@ -207,8 +207,20 @@ def check(
     device_id: str,
     feature: str,
     at: date,
+    take: bool = False,
 ) -> Decision:
-    """Decide; raise :class:`EntitlementDenied` (403) on refusal. For features without quota."""
+    """Decide; raise :class:`EntitlementDenied` (403) on refusal.
+
+    ``take=True`` is for taking one more unit of a quota, which the caller writes next in
+    the same transaction. Its first statement bumps the device's ``quota_seq``: on
+    PostgreSQL that holds the row lock, on SQLite the database write lock, until the
+    transaction ends. Two requests racing for the last unit are thus serialised, and the
+    second one counts the first one's.
+    """
+    if take:
+        session.execute(
+            update(Device).where(Device.id == device_id).values(quota_seq=Device.quota_seq + 1)
+        )
     decision = decide_for(
         session=session,
         policy=policy,
@@ -216,6 +228,7 @@ def check(
         device_id=device_id,
         feature=feature,
         at=at,
+        requested=1 if take else 0,
     )
     if not decision.allowed:
         raise _refuse(session, principal, device_id, decision, at)
@@ -231,28 +244,16 @@ def check_and_take(
     feature: str,
     at: date,
 ) -> Decision:
-    """Like :func:`check` for taking one more unit of a quota; the caller writes it next.
-
-    The first statement bumps the device's ``quota_seq``: on PostgreSQL that holds the row
-    lock, on SQLite the database write lock, until the caller's transaction ends. Two
-    requests racing for the last slot are thus serialised and the second one counts the
-    first one's slot.
-    """
-    session.execute(
-        update(Device).where(Device.id == device_id).values(quota_seq=Device.quota_seq + 1)
-    )
-    decision = decide_for(
+    """:func:`check` with ``take=True``: for quota features such as ``prompts.hold``."""
+    return check(
         session=session,
         policy=policy,
         principal=principal,
         device_id=device_id,
         feature=feature,
         at=at,
-        requested=1,
+        take=True,
     )
-    if not decision.allowed:
-        raise _refuse(session, principal, device_id, decision, at)
-    return decision
 
 
 def list_audit(
