@@ -23,12 +23,15 @@ from motmedia.db import Database
 from motmedia.entitlements import service as entitlements
 from motmedia.entitlements.policy import load_policy
 from motmedia.entitlements.router import router as entitlements_router
+from motmedia.prompts.intelligibility import PromptChecker
 from motmedia.prompts.router import router as prompts_router
 from motmedia.recordings.pool import LocalPool, Supervisor, default_workers
 from motmedia.recordings.router import router as recordings_router
 from motmedia.recordings.storage import AudioStore
 from motmedia.stt.router import router as stt_router
 from motmedia.tenants.router import router as tenants_router
+from motmedia.tts.render import Renderer
+from motmedia.tts.router import router as tts_router
 
 __all__ = ["create_app"]
 
@@ -60,6 +63,9 @@ def create_app(
     state.services["audio_store"] = AudioStore(
         settings.data_dir / "recordings", settings.secret("storage_key")
     )
+    # TTS engines load on first use; the pool and the checker's thread start idle.
+    renderer = state.services["renderer"] = Renderer.from_settings(settings)
+    checker = state.services["prompt_checker"] = PromptChecker(settings=settings, db=db)
     send_job: Callable[[str], None] | None = None
     if settings.broker_url:
         from motmedia.recordings import celery_app
@@ -83,6 +89,8 @@ def create_app(
                 supervisor.stopped.set()
             if pool is not None:
                 await anyio.to_thread.run_sync(pool.stop)
+            await anyio.to_thread.run_sync(checker.close)
+            await anyio.to_thread.run_sync(renderer.close)
             db.dispose()
 
     app = FastAPI(
@@ -100,4 +108,5 @@ def create_app(
     app.include_router(prompts_router)
     app.include_router(stt_router)
     app.include_router(recordings_router)
+    app.include_router(tts_router)
     return app
