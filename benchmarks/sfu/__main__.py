@@ -1,6 +1,6 @@
 """SFU CPU per forwarded viewer stream and delivered frames: passthrough vs stock aiortc.
 
-    python -m benchmarks.sfu [--viewers 1,5,10,20] [--stock-viewers 1,2,4] [--seconds 10]
+    python -m benchmarks.sfu [--viewers 1,5,10,20,40] [--stock-viewers 1,2,4] [--seconds 10]
 
 One pre-encoded 720p publisher (H.264 and VP8, made with PyAV) and N viewers, run by this
 process (the load generator) against an SFU in a separate process, which measures its own
@@ -92,6 +92,11 @@ def _summary(runs: list[dict[str, Any]], codecs: list[str]) -> dict[str, Any]:
                 >= GOAL_VIEWERS_PER_CORE,
                 f"delivered>={GOAL_DELIVERED}": pt["delivered_min"] >= GOAL_DELIVERED,
                 f"cpu_ratio>={GOAL_CPU_RATIO}": ratio >= GOAL_CPU_RATIO,
+                "passthrough_sfu_decoded_nothing": all(
+                    r["sfu_decoders_created"] == 0
+                    for r in runs
+                    if r["mode"] == "passthrough" and r["codec"] == codec
+                ),
             },
         }
     return out
@@ -144,7 +149,7 @@ async def _run(args: argparse.Namespace) -> list[dict[str, Any]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--viewers", type=lambda s: [int(x) for x in s.split(",")], default=[1, 5, 10, 20]
+        "--viewers", type=lambda s: [int(x) for x in s.split(",")], default=[1, 5, 10, 20, 40]
     )
     parser.add_argument("--stock", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2, 4])
     parser.add_argument("--codecs", default="H264,VP8")

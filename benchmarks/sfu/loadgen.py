@@ -1,10 +1,10 @@
 """The load generator: one pre-encoded 720p publisher and N viewers, against an SFU process.
 
 The publisher sends the cached test video as :class:`av.Packet` objects, so aiortc only
-packetises it. Viewers count the encoded frames they receive through
-:func:`motmedia.conference.passthrough_track` (no decoding, to keep the load generator
-cheap); the last viewer is a sample that decodes like a browser would and reads the frame
-counter drawn in the pictures, to show the forwarded stream is valid video.
+packetises it. Viewers note the frame number (from the pts) of each encoded frame they
+receive through :func:`motmedia.conference.passthrough_track` (no decoding, to keep the
+load generator cheap); the last viewer is a sample that decodes like a browser would and
+reads the frame counter drawn in the pictures, to show the forwarded stream is valid video.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ class Viewer:
     decode: bool
     frames: int = 0
     bytes: int = 0
+    indices: list[int] = field(default_factory=list)  # publisher frame number, from pts
     counters: list[int] = field(default_factory=list)
     task: asyncio.Task[None] | None = None
     first: asyncio.Event = field(default_factory=asyncio.Event)
@@ -79,12 +80,20 @@ class Viewer:
                 frame = await track.recv()
                 self.frames += 1
                 self.first.set()
+                if frame.pts is not None:
+                    self.indices.append(round(frame.pts * FPS / 90000))
                 if isinstance(frame, av.Packet):
                     self.bytes += frame.size
                 elif isinstance(frame, av.VideoFrame):
                     self.counters.append(read_counter(frame))
         except MediaStreamError:
             pass
+
+
+def _delivered(indices: list[int]) -> float:
+    if not indices:
+        return 0.0
+    return len(set(indices)) / (max(indices) - min(indices) + 1)
 
 
 def _cpu() -> float:
@@ -153,11 +162,11 @@ async def run_config(
     await asyncio.sleep(warmup)
 
     await call(op="start")
-    sent0, got0, cpu0 = source.sent, [v.frames for v in crowd], _cpu()
+    sent0, got0, cpu0 = source.sent, [len(v.indices) for v in crowd], _cpu()
     bytes0 = [v.bytes for v in crowd[:-1]]
     counters0 = len(crowd[-1].counters)
     await asyncio.sleep(seconds)
-    sent1, got1, cpu1 = source.sent, [v.frames for v in crowd], _cpu()
+    sent1, got1, cpu1 = source.sent, [len(v.indices) for v in crowd], _cpu()
     bytes1 = [v.bytes for v in crowd[:-1]]
     sfu = await call(op="stop")
     await call(op="quit")
@@ -168,7 +177,10 @@ async def run_config(
     await asyncio.gather(publisher.close(), *(v.pc.close() for v in crowd))
 
     sent = sent1 - sent0
-    ratios = [(b - a) / sent for a, b in zip(got0, got1, strict=True)]
+    # Delivered = frames present among those the viewer should have had in the window,
+    # from the pts it received: immune to how far behind it is at either edge.
+    ratios = [_delivered(v.indices[a:b]) for v, a, b in zip(crowd, got0, got1, strict=True)]
+    received = [(b - a) / sent for a, b in zip(got0, got1, strict=True)]
     sample = crowd[-1].counters[counters0:]
     rates = [8 * (b - a) / seconds for a, b in zip(bytes0, bytes1, strict=True)]
     # The video loops, and so does its counter; a step of 1 is the next frame.
@@ -186,6 +198,7 @@ async def run_config(
         "cpu_s_per_viewer_s": sfu["cpu_s"] / (viewers * sfu["wall_s"]),
         "delivered_min": min(ratios),
         "delivered_mean": sum(ratios) / len(ratios),
+        "received_over_sent_min": min(received),
         "viewer_bitrate": sum(rates) / len(rates) if rates else None,
         "sample_decoded_ratio": len(sample) / sent,
         "sample_counter_steps_ok": sum(step == 1 for step in steps) / max(1, len(steps)),

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from motmedia.conference import Room, TrackNotFound, decoder_counts
+from motmedia.errors import BadInput
 
 
 def assert_counts_in_order(counters: list[tuple[float, int]], minimum: int) -> None:
@@ -81,6 +82,8 @@ async def test_room_bookkeeping(lab):
     assert {t.publisher_id for t in room.tracks()} == {"alice"}
     with pytest.raises(TrackNotFound):
         room.forwarder("nobody/x")
+    with pytest.raises(BadInput):
+        room.add_publisher("a/b", lab.pc())
     await viewer.wait_frames(30)
 
     room.remove_subscriber("bob")

@@ -25,6 +25,8 @@ from typing import Any
 from aiortc import RTCPeerConnection, RTCRtpTransceiver
 from aiortc.mediastreams import MediaStreamTrack
 
+from motmedia.errors import BadInput
+
 from .exceptions import TrackNotFound
 from .forwarder import ForwarderStats, ForwardingOptions, Subscription, TrackForwarder
 from .passthrough import DecoderCounts, decoder_counts, passthrough_track
@@ -78,6 +80,8 @@ class Room:
         passthrough in the connection's ``track`` event, before aiortc starts decoding.
         When the connection closes or fails, the publisher is removed.
         """
+        if not participant_id or "/" in participant_id:
+            raise BadInput(f"participant id {participant_id!r} must be non-empty, without '/'")
         self._publishers[participant_id] = pc
 
         def on_state() -> None:
