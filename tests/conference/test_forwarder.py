@@ -73,8 +73,10 @@ async def test_subscriber_pli_reaches_the_publisher_rate_limited(lab):
 
     stats = forwarder.stats()
     assert stats.subscribers["v1"].keyframe_requests == 10
-    assert 1 <= stats.plis_sent - sent_before <= 2
-    assert 1 <= len(plis) - plis_before <= 2
+    # One PLI at once, one when the interval allows; a third only if a loaded machine
+    # delays the keyframe past another interval.
+    assert 1 <= stats.plis_sent - sent_before <= 3
+    assert 1 <= len(plis) - plis_before <= 3
     await room.close()
 
 
@@ -109,8 +111,9 @@ async def test_keyframe_requests_are_coalesced_and_repeated_until_a_keyframe():
     while time.monotonic() - start < 0.35:
         forwarder.request_keyframe("test")
         await asyncio.sleep(0.01)
-    # Still no keyframe: the open request is repeated once per interval.
-    assert len(source.plis) == 4
+    # Still no keyframe: the open request is repeated once per interval (t = 0, 0.1,
+    # 0.2, 0.3 s; a loaded machine may oversleep one).
+    assert 3 <= len(source.plis) <= 4
     await source.frames.put(packet(key=True))
     await asyncio.sleep(0.3)
     assert len(source.plis) <= 5
