@@ -23,9 +23,13 @@ def make_device(
     r = client.post(
         "/v1/devices",
         headers=auth(keys.vendor),
-        json={"customer_id": customer, "model": model, "serial": serial,
-              "install_date": "2019-01-10"},
-    )  # fmt: skip
+        json={
+            "customer_id": customer,
+            "model": model,
+            "serial": serial,
+            "install_date": "2019-01-10",
+        },
+    )
     assert r.status_code == 201, r.text
     device = r.json()["id"]
     if contract:

@@ -106,13 +106,15 @@ def main(data_dir: Path) -> Path:
         "the intelligibility check's own score; orthographic CER for comparison",
         "model": {"name": model.name, "device": model.device, "compute_type": model.compute_type},
         "voice": "ja_JP-mei-normal",
-        "formats": {"wav16k": "16 kHz PCM WAV (what the check transcribes)",
-                    "wav-ulaw": "8 kHz G.711 μ-law WAV (what a caller hears)"},
+        "formats": {
+            "wav16k": "16 kHz PCM WAV (what the check transcribes)",
+            "wav-ulaw": "8 kHz G.711 μ-law WAV (what a caller hears)",
+        },
         "flag_threshold": CER_THRESHOLD,
         "summary": summary(rows),
         "prompts": rows,
         "machine": machine(("faster-whisper", "ctranslate2", "pyopenjtalk-plus")),
-    }  # fmt: skip
+    }
     return write_results("prompts-roundtrip", data)
 
 

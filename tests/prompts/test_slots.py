@@ -95,8 +95,14 @@ def test_bad_slot_input_is_422_and_stores_nothing(client: TestClient, fleet: Fle
     )
     assert_problem(r, 422, "UNKNOWN_FORMAT")
     # SSML is spoken, not read out: the plan has the break and no tag names.
-    r = put(client, fleet.pbx, 2, admin, ssml=True,
-            text='<speak>少々<break time="500ms"/>お待ちください。</speak>')  # fmt: skip
+    r = put(
+        client,
+        fleet.pbx,
+        2,
+        admin,
+        ssml=True,
+        text='<speak>少々<break time="500ms"/>お待ちください。</speak>',
+    )
     assert r.status_code == 201 and r.json()["ssml"] is True
 
 
@@ -104,8 +110,13 @@ def test_other_tenants_device_is_404(client: TestClient, fleet: Fleet) -> None:
     keys = fleet.keys
     assert put(client, fleet.pbx, 1, keys.admin_a, text=HOLD).status_code == 201
     base = f"/v1/devices/{fleet.pbx}"
-    for url in (f"{base}/messages", f"{base}/messages/1", f"{base}/messages/1/audio",
-                f"{base}/ivr", f"{base}/prompts/export.zip"):  # fmt: skip
+    for url in (
+        f"{base}/messages",
+        f"{base}/messages/1",
+        f"{base}/messages/1/audio",
+        f"{base}/ivr",
+        f"{base}/prompts/export.zip",
+    ):
         assert_problem(client.get(url, headers=auth(keys.admin_b)), 404, "DEVICE_NOT_FOUND")
     assert_problem(put(client, fleet.pbx, 2, keys.admin_b, text=HOLD), 404, "DEVICE_NOT_FOUND")
     r = client.delete(f"{base}/messages/1", headers=auth(keys.admin_b))
