@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from motmedia.errors import BadInput
 from motmedia.prompts.intelligibility import CheckJob, PromptAudio
+from motmedia.prompts.ivr import Tree
 from motmedia.prompts.models import IvrMenu, MessageSlot
 from motmedia.tts.base import SynthesisOptions
 from motmedia.tts.render import Renderer, RenderResult, spoken_plan
@@ -25,17 +26,19 @@ from motmedia.tts.ssml import Speech
 __all__ = [
     "CHECK_FORMAT",
     "MENU_PROMPTS",
+    "Prerendered",
     "PromptSpec",
-    "check_job",
     "check_voice",
     "combined_key",
     "menu_prompts",
     "menu_row_prompts",
+    "prerender",
     "render",
     "render_many",
     "slot_name",
     "slot_prompt",
     "spoken_text",
+    "tree_prompts",
 ]
 
 # The check transcribes the wideband render: it is what Whisper expects (16 kHz) and the
@@ -148,6 +151,20 @@ async def render_many(
     return {(p.name, f): r for (p, f), r in zip(jobs, results, strict=True)}
 
 
+def tree_prompts(tree: Tree) -> dict[str, list[PromptSpec]]:
+    """Each menu's prompts, by menu name."""
+    return {
+        m.name: menu_prompts(
+            m.name,
+            {"main": m.text, "timeout": m.timeout_text, "invalid": m.invalid_text},
+            ssml=tree.ssml,
+            language=tree.language,
+            voice=tree.voice,
+        )
+        for m in tree.menus
+    }
+
+
 def combined_key(keys: Sequence[str]) -> str:
     """One key for a row with several prompts: changes when any prompt's render changes."""
     if len(keys) == 1:
@@ -155,19 +172,46 @@ def combined_key(keys: Sequence[str]) -> str:
     return hashlib.sha256("\n".join(keys).encode()).hexdigest()
 
 
-def check_job(
+@dataclass(frozen=True)
+class Prerendered:
+    """The :data:`CHECK_FORMAT` renders of rows' prompts, made before the rows are stored.
+
+    Rendering first turns bad text, SSML or voices into a 422 before anything is written,
+    gives each row its render key, and hands the audio to the check without a second render.
+    """
+
+    prompts: Mapping[str, Sequence[PromptSpec]]  # row (slot or menu name) → its prompts
+    renders: Mapping[str, RenderResult]  # prompt name → render
+    dictionary: Mapping[str, str] | None
+
+    def key(self, row: str) -> str:
+        return combined_key([self.renders[p.name].key for p in self.prompts[row]])
+
+    def keys(self) -> dict[str, str]:
+        return {row: self.key(row) for row in self.prompts}
+
+    def check_job(self, renderer: Renderer, *, table: str, row_id: str, row: str) -> CheckJob:
+        """The round-trip check of ``row``'s prompts, stored on ``table``'s ``row_id``."""
+        audio = tuple(
+            PromptAudio(
+                p.role,
+                self.renders[p.name].data,
+                spoken_text(renderer, p, self.dictionary),
+                p.language,
+            )
+            for p in self.prompts[row]
+        )
+        dictionary = dict(self.dictionary) if self.dictionary else None
+        return CheckJob(table, row_id, self.key(row), audio, dictionary)
+
+
+async def prerender(
     renderer: Renderer,
+    prompts: Mapping[str, Sequence[PromptSpec]],
     *,
-    table: str,
-    row_id: str,
-    prompts: Sequence[PromptSpec],
-    renders: Mapping[str, RenderResult],
     dictionary: Mapping[str, str] | None,
-) -> CheckJob:
-    """The round-trip check of a row's prompts from their :data:`CHECK_FORMAT` renders."""
-    audio = tuple(
-        PromptAudio(p.role, renders[p.name].data, spoken_text(renderer, p, dictionary), p.language)
-        for p in prompts
-    )
-    key = combined_key([renders[p.name].key for p in prompts])
-    return CheckJob(table, row_id, key, audio, dict(dictionary) if dictionary else None)
+) -> Prerendered:
+    """Render every row's prompts in :data:`CHECK_FORMAT`, concurrently on the pool."""
+    flat = [p for specs in prompts.values() for p in specs]
+    renders = await render_many(renderer, flat, formats=[CHECK_FORMAT], dictionary=dictionary)
+    return Prerendered(prompts, {name: r for (name, _), r in renders.items()}, dictionary)

@@ -80,9 +80,7 @@ async def put_slot(
     spec = rendering.PromptSpec(
         rendering.slot_name(slot), "message", text, body.ssml, body.language, body.voice
     )
-    rendered = await rendering.render(
-        renderer, spec, format=rendering.CHECK_FORMAT, dictionary=dictionary
-    )
+    pre = await rendering.prerender(renderer, {spec.name: [spec]}, dictionary=dictionary)
     row, created = await anyio.to_thread.run_sync(
         partial(
             service.put_slot,
@@ -96,19 +94,12 @@ async def put_slot(
             language=body.language,
             voice=body.voice,
             ssml=body.ssml,
-            render_key=rendered.key,
+            render_key=pre.key(spec.name),
             at=business_today(),
         )
     )
     if row.check_status == "pending":
-        job = rendering.check_job(
-            renderer,
-            table="message_slots",
-            row_id=row.id,
-            prompts=[spec],
-            renders={spec.name: rendered},
-            dictionary=dictionary,
-        )
+        job = pre.check_job(renderer, table="message_slots", row_id=row.id, row=spec.name)
         background.add_task(checker.submit, job)  # after the commit
     response.status_code = 201 if created else 200
     return SlotOut.of(row)
@@ -160,17 +151,7 @@ async def put_ivr(
     ``ivr.multilevel``)."""
     tree = ivr.validate_tree(
         root=body.root,
-        menus=[
-            ivr.Menu(
-                m.name,
-                m.text,
-                {d: m.target(d) for d in m.options},
-                m.timeout_s,
-                m.timeout_text,
-                m.invalid_text,
-            )
-            for m in body.menus
-        ],
+        menus=body.tree_menus(),
         language=body.language,
         voice=body.voice,
         ssml=body.ssml,
@@ -189,40 +170,13 @@ async def put_ivr(
         return service.reading_dictionary(session=session, customer_id=device.customer_id)
 
     dictionary = await anyio.to_thread.run_sync(authorize)
-    specs = {
-        m.name: rendering.menu_prompts(
-            m.name,
-            {"main": m.text, "timeout": m.timeout_text, "invalid": m.invalid_text},
-            ssml=tree.ssml,
-            language=tree.language,
-            voice=tree.voice,
-        )
-        for m in tree.menus
-    }
-    renders = await rendering.render_many(
-        renderer,
-        [s for menu in specs.values() for s in menu],
-        formats=[rendering.CHECK_FORMAT],
-        dictionary=dictionary,
-    )
-    by_name = {name: r for (name, _), r in renders.items()}
-    keys = {
-        menu: rendering.combined_key([by_name[s.name].key for s in prompts])
-        for menu, prompts in specs.items()
-    }
+    pre = await rendering.prerender(renderer, rendering.tree_prompts(tree), dictionary=dictionary)
     rows = await anyio.to_thread.run_sync(
-        partial(ivr.replace_tree, session=session, device=device, tree=tree, render_keys=keys)
+        partial(ivr.replace_tree, session=session, device=device, tree=tree, render_keys=pre.keys())
     )
     for row in rows:
         if row.check_status == "pending":
-            job = rendering.check_job(
-                renderer,
-                table="ivr_menus",
-                row_id=row.id,
-                prompts=specs[row.name],
-                renders=by_name,
-                dictionary=dictionary,
-            )
+            job = pre.check_job(renderer, table="ivr_menus", row_id=row.id, row=row.name)
             background.add_task(checker.submit, job)
     return IvrOut.of(rows)
 

@@ -8,8 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from motmedia.prompts import intelligibility
+from motmedia.prompts.ivr import Menu, options_of, tree_depth
 from motmedia.prompts.ivr import Target as _Target
-from motmedia.prompts.ivr import options_of, tree_depth
 from motmedia.prompts.models import CheckColumns, IvrMenu, MessageSlot
 
 __all__ = [
@@ -136,6 +136,20 @@ class IvrIn(BaseModel):
     voice: str | None = Field(default=None, max_length=64)
     ssml: bool = False
     menus: list[MenuIn] = Field(min_length=1, max_length=200)
+
+    def tree_menus(self) -> list[Menu]:
+        """The menus as :func:`~motmedia.prompts.ivr.validate_tree` takes them."""
+        return [
+            Menu(
+                m.name,
+                m.text,
+                {d: m.target(d) for d in m.options},
+                m.timeout_s,
+                m.timeout_text,
+                m.invalid_text,
+            )
+            for m in self.menus
+        ]
 
 
 class MenuOut(BaseModel):
