@@ -59,9 +59,10 @@ __all__ = [
 
 log = logging.getLogger("motmedia.prompts")
 
-# Above this a prompt is flagged. Measured on business prompts rendered by Open JTalk and
-# heard by the bundled Whisper base (benchmarks/results/prompts-roundtrip.json): clear
-# prompts score well under 0.2; 0.3 means about every third sound is heard wrong.
+# Above this a prompt is flagged: about every third sound heard wrong. Clear business
+# prompts rendered by Open JTalk and heard by the bundled Whisper base score 0-0.19 (mean
+# 0.07; benchmarks/results/prompts-roundtrip.json), the rest being the small model's own
+# slips; gibberish scores well above 0.3.
 CER_THRESHOLD = 0.3
 _KANA = re.compile(r"[\u30a1-\u30fa\u30fc]")
 _local = threading.local()
