@@ -55,7 +55,7 @@ FORMATS = ("wav16k", "wav-ulaw")
 
 def measure(renderer: Renderer, model: SpeechModel) -> list[dict[str, Any]]:
     """Render and transcribe every prompt in both formats; one dict per prompt."""
-    from tests.speech import cer as orthographic_cer
+    from ..speech import cer as orthographic_cer
 
     rows = []
     for prompt in PROMPTS:
