@@ -73,7 +73,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return ensure_secrets(Settings(data_dir=tmp_path / "var", database_url=database_url))
+    # Prompt round-trip checks load Whisper; tests that want them turn them on.
+    return ensure_secrets(
+        Settings(data_dir=tmp_path / "var", database_url=database_url, prompt_check=False)
+    )
 
 
 @pytest.fixture

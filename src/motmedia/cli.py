@@ -15,11 +15,11 @@ from motmedia import __version__
 from motmedia.config import Settings, ensure_secrets
 from motmedia.db import Database
 from motmedia.entitlements.cli import device_app, entitlements_app
-from motmedia.stt import cli as stt_cli
-from motmedia.tts import cli as tts_cli
 from motmedia.errors import MotMediaError
+from motmedia.stt import cli as stt_cli
 from motmedia.tenants import service as tenants
 from motmedia.tenants.auth import Role
+from motmedia.tts import cli as tts_cli
 
 app = typer.Typer(help="MOT media services.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)

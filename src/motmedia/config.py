@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     stt_cpu_threads: int = 0
     stt_parties: tuple[str, str] = ("caller", "agent")
 
+    # Transcribe every rendered prompt back and store its error rate (loads the STT model).
+    prompt_check: bool = True
+
     # Jobs.
     workers: int = Field(default=0, description="local worker processes; 0 = automatic")
     broker_url: str | None = None

@@ -3,8 +3,7 @@
 The table covers every form ``redact`` documents (ASCII and full-width digits, kanji
 numerals, katakana readings, hyphen / space / の / ノ / 、 separators) and the numbers that
 must stay readable (times, prices, dates written the Japanese way, counts, extensions).
-Forms a transcript can hold that the code does not handle yet are ``xfail(strict=True)``,
-so fixing them turns the suite red until the mark is removed.
+Other spellings (U+2212 minus, parentheses, マル for zero, hiragana readings) are masked too.
 """
 
 from __future__ import annotations
@@ -113,31 +112,14 @@ def test_stays(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        pytest.param(
-            "電話番号は０３−５３３０−１１６５です",
-            marks=pytest.mark.xfail(
-                strict=True, reason="U+2212 MINUS SIGN (macOS IME's full-width hyphen) not in _SEP"
-            ),
-            id="minus-sign",
-        ),
-        pytest.param(
-            "03(5330)1165",
-            marks=pytest.mark.xfail(strict=True, reason="parentheses are not separators"),
-            id="parentheses",
-        ),
-        pytest.param(
-            "マルサンのゴーサンサンマルのイチイチロクゴー",
-            marks=pytest.mark.xfail(strict=True, reason="マル (zero) is not a digit reading"),
-            id="maru",
-        ),
-        pytest.param(
-            "いちにさんよんのごろくなな",
-            marks=pytest.mark.xfail(strict=True, reason="hiragana readings are not handled"),
-            id="hiragana",
-        ),
+        "電話番号は０３−５３３０−１１６５です",  # U+2212, the macOS IME's full-width hyphen
+        "03(5330)1165",
+        "マルサンのゴーサンサンマルのイチイチロクゴー",
+        "いちにさんよんのごろくなな",
     ],
+    ids=["minus-sign", "parentheses", "maru", "hiragana"],
 )
-def test_known_gaps(text: str) -> None:
+def test_other_spellings(text: str) -> None:
     assert MASK in redact(text)
 
 

@@ -26,6 +26,7 @@ from motmedia.recordings import search, service
 from motmedia.recordings.models import Job, JobStatus, Recording
 from motmedia.recordings.pool import Supervisor
 from motmedia.recordings.storage import AudioStore
+from motmedia.tenants.models import Customer
 
 from ..conftest import Keys, auth
 from .conftest import _device
@@ -166,28 +167,27 @@ def test_purge_deletes_only_expired_finished_recordings(
     assert calls.purge() == 0  # nothing left to do
 
 
-@pytest.mark.parametrize(
-    "retention",
-    [
-        "30",
-        0,
-        -1,
-        None,
-        3.5,
-        pytest.param(
-            True,
-            marks=pytest.mark.xfail(
-                strict=True, reason="bool is an int in Python: true is read as 1 day"
-            ),
-        ),
-    ],
-)
-def test_unusable_retention_settings_keep_everything(
-    client: TestClient, keys: Keys, calls: Calls, retention: Any
+@pytest.mark.parametrize("retention", ["30", 0, -1, 3.5, True])
+def test_unusable_retention_settings_are_refused(
+    client: TestClient, keys: Keys, retention: Any
 ) -> None:
-    tenant = _tenant(client, keys, "Odd", {"retention_days": retention})
-    rid = calls.upload(tenant, age_days=1000)
+    r = client.post(
+        "/v1/customers",
+        json={"name": "Odd", "settings": {"retention_days": retention}},
+        headers=auth(keys.vendor),
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"][-1] == "retention_days"
 
+
+@pytest.mark.parametrize("stored", ['{"retention_days": "30"}', '{"retention_days": true}', "{}"])
+def test_stored_odd_settings_keep_everything(
+    client: TestClient, keys: Keys, calls: Calls, app: FastAPI, stored: str
+) -> None:
+    """Rows written before settings were validated: the purge still never guesses."""
+    tenant = _tenant(client, keys, "Old", {})
+    rid = calls.upload(tenant, age_days=1000)
+    with app.state.motmedia.db.session() as session:
+        session.get(Customer, tenant.customer_id).settings_json = stored  # type: ignore[union-attr]
     assert calls.purge() == 0
     assert calls.exists(tenant, rid)
 

@@ -91,8 +91,8 @@ def enqueue(hook: Hook, customer_id: str | None = None) -> int:
 
 
 def deliver(hook: Hook) -> int:
-    with hook.db.session() as session, httpx.Client() as client:
-        return webhooks.deliver_due(session=session, client=client)
+    with httpx.Client() as client:
+        return webhooks.deliver_due(db=hook.db, client=client)
 
 
 def delivery(hook: Hook) -> WebhookDelivery:

@@ -294,7 +294,6 @@ def test_uncontracted_device_is_403_no_contract(post: Post, devices: Devices) ->
     assert body["reason"]
 
 
-@pytest.mark.xfail(strict=True, reason="the route checks stt.transcribe but not the stt scope")
 def test_key_without_the_stt_scope_is_403(
     client: TestClient, keys: Keys, devices: Devices, post: Post
 ) -> None:

@@ -126,3 +126,21 @@ def test_pagination_cursor(client: TestClient, keys: Keys) -> None:
     assert len(seen) == len(set(seen)) == 7
     r = client.get("/v1/customers", params={"cursor": "!!"}, headers=auth(keys.vendor))
     assert r.status_code == 422 and r.json()["code"] == "INVALID_CURSOR"
+
+
+def test_customer_settings_validated_and_patched(client: TestClient, keys: Keys) -> None:
+    url = f"/v1/customers/{keys.customer_a}"
+    body = {"settings": {"retention_days": 90, "redact_pii": True, "vocabulary": ["オフィス24"]}}
+    r = client.patch(url, json=body, headers=auth(keys.admin_a))
+    assert r.status_code == 200, r.text
+    assert client.get(url, headers=auth(keys.admin_a)).json()["settings"]["retention_days"] == 90
+    r = client.patch(url, json={"settings": {"retention_days": "90"}}, headers=auth(keys.admin_a))
+    assert r.status_code == 422
+    r = client.patch(url, json={"settings": {"colour": "blue"}}, headers=auth(keys.admin_a))
+    assert r.status_code == 422
+    r = client.patch(url, json={"name": "renamed"}, headers=auth(keys.admin_a))
+    assert r.status_code == 403
+    r = client.patch(f"/v1/customers/{keys.customer_b}", json=body, headers=auth(keys.admin_a))
+    assert r.status_code == 404
+    r = client.patch(url, json={"name": "株式会社 改名"}, headers=auth(keys.vendor))
+    assert r.json()["name"] == "株式会社 改名" and r.json()["settings"]["redact_pii"] is True

@@ -191,6 +191,10 @@ class PromptChecker:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prompt-check")
 
     def submit(self, job: CheckJob) -> Future[None]:
+        if not self.settings.prompt_check:
+            return self._pool.submit(
+                self._store, job, status="skipped", cer=None, detail={"error": "checks are off"}
+            )
         return self._pool.submit(self.run, job)
 
     def close(self) -> None:

@@ -93,8 +93,8 @@ class Supervisor(threading.Thread):
                     self.resend(job_id)
             with db.session() as session:
                 service.purge_expired(session=session, store=store)
-            with db.session() as session, httpx.Client() as client:
-                webhooks.deliver_due(session=session, client=client)
+            with httpx.Client() as client:
+                webhooks.deliver_due(db=db, client=client)
         finally:
             db.dispose()
 

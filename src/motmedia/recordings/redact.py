@@ -16,10 +16,15 @@ __all__ = ["MASK", "redact"]
 
 MASK = "[番号]"
 _KANJI = "〇零一二三四五六七八九"
-_DIGIT = rf"(?:[0-9０-９{_KANJI}]|ゼロ|イチ|ニー|ニ|サン|ヨン|ゴー|ゴ|ロク|ナナ|ハチ|キュー|キュウ)"
-_SEP = r"(?:[-‐－ー―\s.・、]|の|ノ)?"
-_RUN = re.compile(rf"{_DIGIT}(?:{_SEP}{_DIGIT})+")
-_SINGLE = re.compile(_DIGIT)
+_DIGIT = (
+    rf"(?:[0-9０-９{_KANJI}]|ゼロ|マル|イチ|ニー|ニ|サン|ヨン|ゴー|ゴ|ロク|ナナ|ハチ|キュー|キュウ)"
+)
+# Hiragana readings form runs of their own: mixed with numerals, a particle such as に or ご
+# after "5678" would be swallowed as a digit.
+_KANA_DIGIT = r"(?:ぜろ|まる|いち|にい|に|さん|よん|ごう|ご|ろく|なな|はち|きゅう|きゅー)"
+_SEP = r"(?:[-‐‑‒–—−－ー―\s.・、()（）]|の|ノ)?"
+_RUN = re.compile(rf"{_DIGIT}(?:{_SEP}{_DIGIT})+|{_KANA_DIGIT}(?:{_SEP}{_KANA_DIGIT})+")
+_SINGLE = re.compile(rf"{_DIGIT}|{_KANA_DIGIT}")
 
 
 def _digits(run: str) -> int:

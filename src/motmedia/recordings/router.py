@@ -28,7 +28,7 @@ from motmedia.api.uploads import spool_stream, spool_upload
 from motmedia.entitlements.dependencies import require, resolve_device
 from motmedia.entitlements.engine import Decision
 from motmedia.entitlements.models import Device
-from motmedia.errors import BadInput
+from motmedia.errors import BadInput, PayloadTooLarge
 from motmedia.media.decode import AudioInfo, probe
 from motmedia.recordings import service, webhooks
 from motmedia.recordings.models import Webhook
@@ -153,7 +153,10 @@ async def upload(
     if content_type.startswith("multipart/form-data"):
         length = int(request.headers.get("content-length") or 0)
         if length > settings.max_upload_bytes + 64 * 1024:
-            raise BadInput("The upload exceeds the size limit.", code="TOO_LARGE")
+            raise PayloadTooLarge(
+                f"The upload exceeds the limit of {settings.max_upload_bytes} bytes.",
+                limit=settings.max_upload_bytes,
+            )
         form = await request.form(max_files=1, max_fields=20)
         file = form.get("file")
         if not isinstance(file, FormFile):

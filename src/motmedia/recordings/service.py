@@ -207,7 +207,7 @@ def purge_expired(*, session: Session, store: AudioStore, now: datetime | None =
     removed = 0
     for customer in session.scalars(select(Customer)):
         days = json.loads(customer.settings_json or "{}").get("retention_days")
-        if not isinstance(days, int) or days <= 0:
+        if not isinstance(days, int) or isinstance(days, bool) or days <= 0:
             continue
         cutoff = now - timedelta(days=days)
         old = session.scalars(

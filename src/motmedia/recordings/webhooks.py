@@ -22,7 +22,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from motmedia.db import new_id, utcnow
+from motmedia.db import Database, new_id, utcnow
 from motmedia.errors import BadInput
 from motmedia.recordings.jobs import backoff
 from motmedia.recordings.models import Webhook, WebhookDelivery
@@ -77,42 +77,55 @@ def enqueue_event(*, session: Session, customer_id: str, event: dict[str, Any]) 
     return len(hooks)
 
 
-def deliver_due(*, session: Session, client: httpx.Client, limit: int = 50) -> int:
-    """Send pending deliveries whose time has come; returns how many succeeded."""
-    due = list(
-        session.scalars(
-            select(WebhookDelivery)
-            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_at <= utcnow())
-            .order_by(WebhookDelivery.next_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    )
-    sent = 0
-    for delivery in due:
-        hook = session.get(Webhook, delivery.webhook_id)
-        if hook is None:
-            delivery.status = "failed"
-            continue
-        body = delivery.event.encode()
-        delivery.attempts += 1
-        try:
-            response = client.post(
-                hook.url,
-                content=body,
-                headers={"Content-Type": "application/json", HEADER: sign(hook.secret, body)},
-                timeout=10,
+# While a batch is being sent, its deliveries are not due for anyone else.
+SENDING_HOLD = timedelta(minutes=5)
+
+
+def deliver_due(*, db: Database, client: httpx.Client, limit: int = 50) -> int:
+    """Send pending deliveries whose time has come; returns how many succeeded.
+
+    Three short transactions, none open during the HTTP calls: claim a batch (moving its
+    ``next_at`` past the send), send, record the outcomes. A slow receiver therefore holds
+    no database locks, and a second supervisor does not send the same batch.
+    """
+    with db.session() as session:
+        due = list(
+            session.scalars(
+                select(WebhookDelivery)
+                .where(WebhookDelivery.status == "pending", WebhookDelivery.next_at <= utcnow())
+                .order_by(WebhookDelivery.next_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
             )
+        )
+        batch: list[tuple[str, str, str, bytes]] = []
+        for delivery in due:
+            hook = session.get(Webhook, delivery.webhook_id)
+            if hook is None:
+                delivery.status = "failed"
+                continue
+            delivery.attempts += 1
+            delivery.next_at = utcnow() + SENDING_HOLD
+            batch.append((delivery.id, hook.url, hook.secret, delivery.event.encode()))
+    outcomes: dict[str, str | None] = {}
+    for delivery_id, url, secret, body in batch:
+        headers = {"Content-Type": "application/json", HEADER: sign(secret, body)}
+        try:
+            response = client.post(url, content=body, headers=headers, timeout=10)
             ok = 200 <= response.status_code < 300
-            error = None if ok else f"HTTP {response.status_code}"
+            outcomes[delivery_id] = None if ok else f"HTTP {response.status_code}"
         except httpx.HTTPError as exc:
-            ok, error = False, f"{type(exc).__name__}: {exc}"
-        if ok:
-            delivery.status = "delivered"
-            sent += 1
-        elif delivery.attempts >= MAX_ATTEMPTS:
-            delivery.status, delivery.last_error = "failed", error
-        else:
-            delivery.last_error = error
-            delivery.next_at = utcnow() + timedelta(seconds=backoff(delivery.attempts))
-    return sent
+            outcomes[delivery_id] = f"{type(exc).__name__}: {exc}"
+    with db.session() as session:
+        for delivery_id, error in outcomes.items():
+            sent = session.get(WebhookDelivery, delivery_id)
+            if sent is None:
+                continue
+            if error is None:
+                sent.status, sent.last_error = "delivered", None
+            elif sent.attempts >= MAX_ATTEMPTS:
+                sent.status, sent.last_error = "failed", error
+            else:
+                sent.last_error = error
+                sent.next_at = utcnow() + timedelta(seconds=backoff(sent.attempts))
+    return sum(1 for error in outcomes.values() if error is None)

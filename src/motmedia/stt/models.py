@@ -16,6 +16,7 @@ import os
 import shutil
 import socket
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -137,7 +138,9 @@ def load_model(
     device = resolve_device(device)
     compute_type = resolve_compute_type(compute_type, device)
     threads = cpu_threads or len(os.sched_getaffinity(0))
-    whisper = _load(str(path.resolve()), device, compute_type, threads)
+    # One load per process even when a request and a background check ask at once.
+    with _load_lock:
+        whisper = _load(str(path.resolve()), device, compute_type, threads)
     return SpeechModel(
         whisper=whisper, name=name, path=path, device=device, compute_type=compute_type
     )
@@ -155,6 +158,9 @@ def load_model_from_settings(settings: Settings) -> SpeechModel:
         compute_type=settings.stt_compute_type,
         cpu_threads=settings.stt_cpu_threads,
     )
+
+
+_load_lock = threading.Lock()
 
 
 @lru_cache(maxsize=4)

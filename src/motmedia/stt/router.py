@@ -9,14 +9,13 @@ the cores.
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Any, Literal
 
 import anyio
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from motmedia.api.deps import State
+from motmedia.api.deps import State, require_scope
 from motmedia.api.uploads import spool_upload
 from motmedia.config import Settings
 from motmedia.entitlements.dependencies import require
@@ -28,18 +27,17 @@ from motmedia.stt.metrics import call_metrics
 from motmedia.stt.models import SpeechModel, load_model_from_settings
 from motmedia.stt.pipeline import TranscribeOptions, transcribe
 from motmedia.stt.transcript import Transcript
+from motmedia.tenants.auth import Principal
 
 router = APIRouter(prefix="/v1/audio", tags=["speech to text"])
 
 ResponseFormat = Literal["json", "text", "srt", "vtt", "verbose_json"]
-_model_lock = threading.Lock()
 _limiter = anyio.CapacityLimiter(1)
 
 
 def speech_model(settings: Settings) -> SpeechModel:
     """The process's model, loaded on first use (later calls hit the loader's cache)."""
-    with _model_lock:
-        return load_model_from_settings(settings)
+    return load_model_from_settings(settings)
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -82,6 +80,7 @@ def _verbose(transcript: Transcript, *, words: bool, segments: bool) -> dict[str
 async def create_transcription(
     request: Request,
     state: State,
+    _principal: Annotated[Principal, Depends(require_scope("stt"))],
     _decision: Annotated[Decision, Depends(require("stt.transcribe"))],
     file: UploadFile,
     model: Annotated[

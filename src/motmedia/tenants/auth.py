@@ -41,6 +41,7 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
         {
             "customers:read",
             "customers:write",
+            "settings:write",
             "keys:read",
             "keys:write",
             "devices:read",
@@ -60,6 +61,7 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.CUSTOMER_ADMIN: frozenset(
         {
             "customers:read",
+            "settings:write",
             "keys:read",
             "keys:write",
             "devices:read",

@@ -7,11 +7,19 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from motmedia.api.deps import CurrentPrincipal, DbSession, State, require_scope
+from motmedia.errors import Forbidden
 from motmedia.schemas import PageOut
 from motmedia.tenants import service
 from motmedia.tenants.auth import Principal, Role
 from motmedia.tenants.models import ApiKey, Customer
-from motmedia.tenants.schemas import CustomerCreate, CustomerOut, KeyCreate, KeyCreated, KeyOut
+from motmedia.tenants.schemas import (
+    CustomerCreate,
+    CustomerOut,
+    CustomerPatch,
+    KeyCreate,
+    KeyCreated,
+    KeyOut,
+)
 from motmedia.tenants.scoping import get_scoped
 
 router = APIRouter(prefix="/v1", tags=["customers and keys"])
@@ -36,8 +44,11 @@ def create_customer(
     body: CustomerCreate,
     session: DbSession,
     _: Annotated[Principal, Depends(require_scope("customers:write"))],
-) -> Customer:
-    return service.create_customer(session=session, name=body.name, settings=body.settings)
+) -> CustomerOut:
+    customer = service.create_customer(
+        session=session, name=body.name, settings=body.settings.model_dump()
+    )
+    return CustomerOut.of(customer)
 
 
 @router.get("/customers", response_model=PageOut[CustomerOut])
@@ -48,7 +59,7 @@ def list_customers(
     limit: Limit = 50,
 ) -> PageOut[CustomerOut]:
     page = service.list_customers(session=session, principal=principal, cursor=cursor, limit=limit)
-    items = [CustomerOut.model_validate(c) for c in page.items]
+    items = [CustomerOut.of(c) for c in page.items]
     return PageOut[CustomerOut](items=items, next_cursor=page.next_cursor)
 
 
@@ -57,8 +68,29 @@ def get_customer(
     customer_id: str,
     session: DbSession,
     principal: Annotated[Principal, Depends(require_scope("customers:read"))],
-) -> Customer:
-    return get_scoped(session, Customer, customer_id, principal)
+) -> CustomerOut:
+    return CustomerOut.of(get_scoped(session, Customer, customer_id, principal))
+
+
+@router.patch("/customers/{customer_id}", response_model=CustomerOut)
+def patch_customer(
+    customer_id: str,
+    body: CustomerPatch,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require_scope("settings:write"))],
+) -> CustomerOut:
+    """Rename (vendor) or replace the tenant's settings (vendor or its own admin)."""
+    customer = get_scoped(session, Customer, customer_id, principal)
+    if body.name is not None and not principal.has("customers:write"):
+        raise Forbidden(
+            "Only the vendor renames customers.", code="MISSING_SCOPE", scope="customers:write"
+        )
+    service.update_customer(
+        customer=customer,
+        name=body.name,
+        settings=body.settings.model_dump() if body.settings is not None else None,
+    )
+    return CustomerOut.of(customer)
 
 
 @router.post("/keys", status_code=201, response_model=KeyCreated)

@@ -34,6 +34,7 @@ __all__ = [
     "list_customers",
     "list_keys",
     "revoke_key",
+    "update_customer",
 ]
 
 # Lets the entitlements domain validate a device id without this module importing it
@@ -47,9 +48,23 @@ def create_customer(
     name = name.strip()
     if not name:
         raise BadInput("A customer needs a name.", code="INVALID_NAME")
-    customer = Customer(id=new_id(), name=name, settings_json=json.dumps(settings or {}))
+    customer = Customer(
+        id=new_id(), name=name, settings_json=json.dumps(settings or {}, ensure_ascii=False)
+    )
     session.add(customer)
     session.flush()
+    return customer
+
+
+def update_customer(
+    *, customer: Customer, name: str | None = None, settings: dict[str, Any] | None = None
+) -> Customer:
+    if name is not None:
+        if not name.strip():
+            raise BadInput("A customer needs a name.", code="INVALID_NAME")
+        customer.name = name.strip()
+    if settings is not None:
+        customer.settings_json = json.dumps(settings, ensure_ascii=False)
     return customer
 
 
