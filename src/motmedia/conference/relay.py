@@ -30,7 +30,7 @@ class SubscriberStats:
 
     frames_out: int = 0  # handed to the subscriber's sender
     dropped: int = 0  # discarded because the subscriber fell behind
-    skipped: int = 0  # discarded while waiting for a keyframe to start from
+    skipped: int = 0  # not sent: before its sender ran, awaiting a keyframe, other codec
     keyframe_requests: int = 0  # PLI/FIR received from the subscriber
     first_frame_delay: float | None = None  # seconds from its sender starting to frame 1
 
