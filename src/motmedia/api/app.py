@@ -18,6 +18,8 @@ from motmedia.api import health
 from motmedia.api.deps import AppState
 from motmedia.api.middleware import RequestIdMiddleware
 from motmedia.api.problems import install_problem_handlers
+from motmedia.conference.registry import RoomRegistry
+from motmedia.conference.router import router as conference_router
 from motmedia.config import Settings, ensure_secrets
 from motmedia.db import Database
 from motmedia.entitlements import service as entitlements
@@ -66,6 +68,8 @@ def create_app(
     # TTS engines load on first use; the pool and the checker's thread start idle.
     renderer = state.services["renderer"] = Renderer.from_settings(settings)
     checker = state.services["prompt_checker"] = PromptChecker(settings=settings, db=db)
+    # Live SFU rooms; every peer connection is closed with them in the lifespan.
+    rooms = state.services["rooms"] = RoomRegistry()
     send_job: Callable[[str], None] | None = None
     if settings.broker_url:
         from motmedia.recordings import celery_app
@@ -85,6 +89,7 @@ def create_app(
         try:
             yield
         finally:
+            await rooms.close()
             if supervisor is not None:
                 supervisor.stopped.set()
             if pool is not None:
@@ -109,4 +114,5 @@ def create_app(
     app.include_router(stt_router)
     app.include_router(recordings_router)
     app.include_router(tts_router)
+    app.include_router(conference_router)
     return app

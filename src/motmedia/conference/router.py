@@ -1,0 +1,113 @@
+"""HTTP for rooms and join tokens (signalling, WHIP/WHEP and cameras have their own)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Depends, Query, Response
+
+from motmedia.api.deps import DbSession, State, require_scope
+from motmedia.entitlements.dependencies import CurrentPolicy, business_today
+from motmedia.schemas import PageOut
+from motmedia.tenants.auth import Principal
+
+from . import service
+from .dependencies import LiveRooms, ValidRoom
+from .models import Room
+from .registry import RoomRegistry
+from .schemas import ParticipantOut, RoomCreate, RoomOut, TokenCreate, TokenOut, TrackOut
+
+router = APIRouter(prefix="/v1", tags=["conference"])
+
+Reader = Annotated[Principal, Depends(require_scope("rooms:read"))]
+Writer = Annotated[Principal, Depends(require_scope("rooms:write"))]
+
+
+def room_out(room: Room, registry: RoomRegistry | None = None) -> RoomOut:
+    out = RoomOut.model_validate(room)
+    live = registry.get(room.id) if registry is not None else None
+    if live is not None and not live.closed:
+        out.live = True
+        out.participants = [
+            ParticipantOut(
+                identity=info.identity,
+                display_name=info.display_name,
+                via=info.via,
+                can_publish=info.can_publish,
+                can_subscribe=info.can_subscribe,
+                tracks=[TrackOut(key=t.key, kind=t.kind, mime_type=t.mime_type) for t in tracks],
+            )
+            for info, tracks in live.snapshot()
+        ]
+    return out
+
+
+@router.post("/rooms", status_code=201, response_model=RoomOut)
+def create_room(
+    body: RoomCreate, principal: Writer, session: DbSession, policy: CurrentPolicy
+) -> RoomOut:
+    room = service.create_room(
+        session=session, policy=policy, principal=principal, data=body, at=business_today()
+    )
+    return room_out(room)
+
+
+@router.get("/rooms", response_model=PageOut[RoomOut])
+def list_rooms(
+    principal: Reader,
+    session: DbSession,
+    device_id: str | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> PageOut[RoomOut]:
+    page = service.list_rooms(
+        session=session, principal=principal, device_id=device_id, cursor=cursor, limit=limit
+    )
+    return PageOut(items=[room_out(r) for r in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/rooms/{room_id}", response_model=RoomOut)
+async def get_room(_: Reader, room: ValidRoom, registry: LiveRooms) -> RoomOut:
+    # async: the live registry belongs to the event loop, so it is read there.
+    return room_out(room, registry)
+
+
+@router.delete("/rooms/{room_id}", status_code=204)
+async def delete_room(
+    _: Writer, room: ValidRoom, session: DbSession, registry: LiveRooms
+) -> Response:
+    await anyio.to_thread.run_sync(lambda: service.delete_room(session=session, room=room))
+    await registry.close_room(room.id)
+    return Response(status_code=204)
+
+
+@router.post("/rooms/{room_id}/tokens", status_code=201, response_model=TokenOut)
+def mint_token(
+    body: TokenCreate,
+    principal: Writer,
+    room: ValidRoom,
+    session: DbSession,
+    policy: CurrentPolicy,
+    state: State,
+) -> TokenOut:
+    token, grant = service.mint_token(
+        session=session,
+        policy=policy,
+        principal=principal,
+        room=room,
+        data=body,
+        key=state.settings.secret("token_signing_key"),
+        now=datetime.now(UTC),
+        at=business_today(),
+    )
+    return TokenOut(
+        token=token,
+        room_id=room.id,
+        identity=grant.identity,
+        expires_at=grant.expires_at,
+        signal_url=f"/v1/rooms/{room.id}/signal",
+        whip_url=f"/whip/{room.id}",
+        whep_url=f"/whep/{room.id}",
+    )
