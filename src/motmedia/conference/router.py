@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Response, WebSocket
 
 from motmedia.api.deps import DbSession, State, require_scope
 from motmedia.entitlements.dependencies import CurrentPolicy, business_today
@@ -18,6 +18,7 @@ from .dependencies import LiveRooms, ValidRoom
 from .models import Room
 from .registry import RoomRegistry
 from .schemas import ParticipantOut, RoomCreate, RoomOut, TokenCreate, TokenOut, TrackOut
+from .signalling import serve_signalling
 
 router = APIRouter(prefix="/v1", tags=["conference"])
 
@@ -111,3 +112,9 @@ def mint_token(
         whip_url=f"/whip/{room.id}",
         whep_url=f"/whep/{room.id}",
     )
+
+
+@router.websocket("/rooms/{room_id}/signal")
+async def signal(ws: WebSocket, room_id: str) -> None:
+    """The signalling WebSocket (protocol in :mod:`motmedia.conference.signalling`)."""
+    await serve_signalling(ws, ws.app.state.motmedia, room_id)
