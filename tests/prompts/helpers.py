@@ -11,41 +11,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from ..conftest import Keys, auth
+from ..conftest import Keys, auth, make_device
 
 PROBLEM = "application/problem+json"
-
-
-def make_device(
-    client: TestClient, keys: Keys, customer: str, model: str, serial: str, *, contract: bool
-) -> tuple[str, str]:
-    """Register a device (installed 2019-01-10), optionally contracted; return (id, device key)."""
-    r = client.post(
-        "/v1/devices",
-        headers=auth(keys.vendor),
-        json={
-            "customer_id": customer,
-            "model": model,
-            "serial": serial,
-            "install_date": "2019-01-10",
-        },
-    )
-    assert r.status_code == 201, r.text
-    device = r.json()["id"]
-    if contract:
-        r = client.post(
-            f"/v1/devices/{device}/contracts",
-            headers=auth(keys.vendor),
-            json={"signed_date": "2019-04-01"},
-        )
-        assert r.status_code == 201, r.text
-    r = client.post(
-        "/v1/keys",
-        headers=auth(keys.vendor),
-        json={"role": "device", "customer_id": customer, "device_id": device},
-    )
-    assert r.status_code == 201, r.text
-    return device, r.json()["key"]
 
 
 @dataclass

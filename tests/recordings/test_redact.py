@@ -27,9 +27,8 @@ from motmedia.recordings.redact import MASK, redact
 from motmedia.recordings.worker import WorkerContext, process
 from motmedia.stt.models import ensure_bundled_model
 
-from ..conftest import Keys, auth
+from ..conftest import Keys, auth, make_device
 from ..speech import Voices, make_voices, resample, silence
-from .conftest import _device
 
 M = MASK
 
@@ -206,7 +205,7 @@ def _customer_device(client: TestClient, keys: Keys, name: str, settings: dict[s
         "/v1/customers", json={"name": name, "settings": settings}, headers=auth(keys.vendor)
     )
     assert r.status_code == 201, r.text
-    _, key = _device(client, keys, r.json()["id"], "MOT/PBX M-V3", name, True)
+    _, key = make_device(client, keys, r.json()["id"], "MOT/PBX M-V3", name, contract=True)
     return key
 
 

@@ -28,8 +28,7 @@ from motmedia.recordings.pool import Supervisor
 from motmedia.recordings.storage import AudioStore
 from motmedia.tenants.models import Customer
 
-from ..conftest import Keys, auth
-from .conftest import _device
+from ..conftest import Keys, auth, make_device
 
 PHRASE = "保守契約の更新"
 
@@ -46,7 +45,7 @@ def _tenant(client: TestClient, keys: Keys, name: str, settings: dict[str, Any])
     )
     assert r.status_code == 201, r.text
     customer = r.json()["id"]
-    _, key = _device(client, keys, customer, "MOT/PBX M-V3", f"{name}-1", True)
+    _, key = make_device(client, keys, customer, "MOT/PBX M-V3", f"{name}-1", contract=True)
     return Tenant(customer, key)
 
 

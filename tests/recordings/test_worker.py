@@ -37,9 +37,9 @@ from motmedia.recordings.pool import LocalPool, Supervisor
 from motmedia.recordings.webhooks import HEADER, verify
 from motmedia.stt.models import ensure_bundled_model
 
-from ..conftest import Keys, auth
+from ..conftest import Keys, auth, make_device
 from ..speech import Voices, make_voices, resample, silence
-from .conftest import Pbx, _device
+from .conftest import Pbx
 
 pytestmark = pytest.mark.slow
 
@@ -224,9 +224,15 @@ def _make_pbx(client: TestClient, app: FastAPI) -> Pbx:
             ).json()["key"]
         )
     keys = Keys(vendor, ids[0], ids[1], admins[0], admins[1])
-    device, device_key = _device(client, keys, keys.customer_a, "MOT/PBX M-V3", "W1", True)
-    bare, bare_key = _device(client, keys, keys.customer_a, "MOT/PBX S-V2", "W2", False)
-    device_b, device_b_key = _device(client, keys, keys.customer_b, "MOT/PBX M-V3", "W3", True)
+    device, device_key = make_device(
+        client, keys, keys.customer_a, "MOT/PBX M-V3", "W1", contract=True
+    )
+    bare, bare_key = make_device(
+        client, keys, keys.customer_a, "MOT/PBX S-V2", "W2", contract=False
+    )
+    device_b, device_b_key = make_device(
+        client, keys, keys.customer_b, "MOT/PBX M-V3", "W3", contract=True
+    )
     return Pbx(keys, device, device_key, bare, bare_key, device_b, device_b_key)
 
 
