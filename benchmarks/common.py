@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import socket
 import subprocess
 from datetime import UTC, datetime
 from importlib import metadata
@@ -13,7 +14,7 @@ from typing import Any
 
 RESULTS = Path(__file__).parent / "results"
 
-__all__ = ["RESULTS", "machine", "write_results"]
+__all__ = ["RESULTS", "free_port", "machine", "write_results"]
 
 
 def _cpu_model() -> str:
@@ -67,3 +68,11 @@ def write_results(name: str, data: dict[str, Any], plot: Any | None = None) -> P
     if plot is not None:
         plot.savefig(RESULTS / f"{name}.png", dpi=110, bbox_inches="tight")
     return path
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.common import machine, write_results
+from benchmarks.common import free_port, machine, write_results
 from motmedia.config import Settings, ensure_secrets
 from motmedia.db import Database
 from motmedia.entitlements import service
@@ -38,13 +37,6 @@ def _rate(fn: Any, seconds: float) -> tuple[float, int]:
             fn(n)
             n += 1
     return n / elapsed, n
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def main() -> None:
@@ -99,7 +91,7 @@ def main() -> None:
 
     service_rate, _ = _rate(one_service, args.seconds)
 
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "MOTMEDIA_DATA_DIR": str(data_dir), "MOTMEDIA_LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
         [sys.executable, "-m", "motmedia.cli", "serve", "--port", str(port)],

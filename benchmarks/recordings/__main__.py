@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.common import machine, write_results
+from benchmarks.common import free_port, machine, write_results
 from benchmarks.stt.inputs import Call, Synth, build_calls
 from benchmarks.stt.run import _errors
 from motmedia.config import Settings, ensure_secrets
@@ -79,7 +78,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     data_dir = work / "var"
     key = _provision(data_dir)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "MOTMEDIA_DATA_DIR": str(data_dir),
@@ -202,13 +201,6 @@ def _provision(data_dir: Path) -> str:
         )
     db.dispose()
     return key
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _wait_healthy(client: httpx.Client, server: subprocess.Popen[bytes]) -> None:
