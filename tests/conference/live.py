@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import threading
@@ -167,10 +168,8 @@ class SignalClient:
         await self.subscribe_pc.close()
 
     async def _read(self) -> None:
-        try:
+        with contextlib.suppress(websockets.ConnectionClosed):
             await self._read_messages()
-        except websockets.ConnectionClosed:
-            pass
 
     async def _read_messages(self) -> None:
         async for raw in self.ws:

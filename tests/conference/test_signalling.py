@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from .live are parameters here)
 """Signalling over a real WebSocket to a real server, with real aiortc peers."""
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from motmedia.api.middleware import RequestIdMiddleware
 from motmedia.api.problems import install_problem_handlers
 from motmedia.conference.registry import RoomRegistry
 from motmedia.conference.router import router as conference_router
+from motmedia.conference.router import whip_router
 from motmedia.config import Settings, ensure_secrets
 from motmedia.db import Database
 from motmedia.entitlements import service as entitlements
@@ -115,4 +116,5 @@ def create_app(
     app.include_router(recordings_router)
     app.include_router(tts_router)
     app.include_router(conference_router)
+    app.include_router(whip_router)
     return app

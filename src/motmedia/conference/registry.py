@@ -95,6 +95,10 @@ class LiveRoom:
         if not self.members and not self.closed:
             self._empty_timer = asyncio.ensure_future(self._close_when_still_empty())
 
+    def leave_later(self, identity: str) -> None:
+        """:meth:`leave` from a synchronous callback (a connection state change)."""
+        self._registry.later(self.leave(identity))
+
     def snapshot(self) -> list[tuple[MemberInfo, list[Any]]]:
         tracks = self.room.tracks()
         return [

@@ -6,15 +6,16 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, Query, Response, WebSocket
+from fastapi import APIRouter, Depends, Query, Request, Response, WebSocket
 
 from motmedia.api.deps import DbSession, State, require_scope
 from motmedia.entitlements.dependencies import CurrentPolicy, business_today
+from motmedia.errors import Unauthorized, UnsupportedMedia
 from motmedia.schemas import PageOut
 from motmedia.tenants.auth import Principal
 
-from . import service
-from .dependencies import LiveRooms, ValidRoom
+from . import service, whip
+from .dependencies import LiveRooms, ValidRoom, authorise_token
 from .models import Room
 from .registry import RoomRegistry
 from .schemas import ParticipantOut, RoomCreate, RoomOut, TokenCreate, TokenOut, TrackOut
@@ -118,3 +119,55 @@ def mint_token(
 async def signal(ws: WebSocket, room_id: str) -> None:
     """The signalling WebSocket (protocol in :mod:`motmedia.conference.signalling`)."""
     await serve_signalling(ws, ws.app.state.motmedia, room_id)
+
+
+whip_router = APIRouter(tags=["conference"])
+SDP = "application/sdp"
+
+
+async def _http_session(request: Request, room_id: str, egress: bool) -> Response:
+    state = request.app.state.motmedia
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("bearer "):
+        raise Unauthorized("Send the join token as `Authorization: Bearer <token>`.",
+                           code="MISSING_TOKEN")  # fmt: skip
+    if request.headers.get("content-type", "").split(";")[0].strip() != SDP:
+        raise UnsupportedMedia("Send the offer as application/sdp.", code="SDP_REQUIRED")
+    room, grant = await authorise_token(state, room_id, header[7:].strip())
+    live = state.services["rooms"].open(room.id, max_participants=room.max_participants,
+                                        empty_timeout_s=room.empty_timeout_s)  # fmt: skip
+    offer = (await request.body()).decode("utf-8", "replace")
+    session_id, answer = await whip.start_session(
+        live=live, grant=grant, media=room.media, offer_sdp=offer, egress=egress
+    )
+    prefix = "whep" if egress else "whip"
+    return Response(answer, status_code=201, media_type=SDP,
+                    headers={"Location": f"/{prefix}/{room.id}/{session_id}"})  # fmt: skip
+
+
+@whip_router.post("/whip/{room_id}", status_code=201, response_class=Response)
+async def whip_publish(request: Request, room_id: str) -> Response:
+    """WHIP ingest (RFC 9725): an encoder or camera publishes into the room."""
+    return await _http_session(request, room_id, egress=False)
+
+
+@whip_router.post("/whep/{room_id}", status_code=201, response_class=Response)
+async def whep_view(request: Request, room_id: str) -> Response:
+    """WHEP egress: a viewer receives the room's current tracks."""
+    return await _http_session(request, room_id, egress=True)
+
+
+@whip_router.delete("/whip/{room_id}/{session_id}", status_code=200)
+@whip_router.delete("/whep/{room_id}/{session_id}", status_code=200)
+async def end_http_session(request: Request, room_id: str, session_id: str) -> Response:
+    # The session URL is the capability (unguessable suffix), as RFC 9725 §4.2 suggests.
+    await whip.end_session(registry=request.app.state.motmedia.services["rooms"],
+                           room_id=room_id, session_id=session_id)  # fmt: skip
+    return Response(status_code=200)
+
+
+@whip_router.patch("/whip/{room_id}/{session_id}")
+@whip_router.patch("/whep/{room_id}/{session_id}")
+async def patch_http_session(room_id: str, session_id: str) -> Response:
+    """Trickle ICE and ICE restarts are not supported: full SDP only (405, RFC 9725 §4.3.1)."""
+    return Response(status_code=405, headers={"Allow": "POST, DELETE"})
