@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import anyio
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from motmedia import __version__
 from motmedia.api import health
@@ -117,4 +119,7 @@ def create_app(
     app.include_router(tts_router)
     app.include_router(conference_router)
     app.include_router(whip_router)
+    # The browser client: static files, no build step (src/motmedia/web).
+    web = Path(__file__).resolve().parent.parent / "web"
+    app.mount("/app", StaticFiles(directory=web, html=True), name="web")
     return app
