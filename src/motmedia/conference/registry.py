@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from motmedia.errors import Conflict
 
 from .forwarder import TrackForwarder
+from .passthrough import PassthroughTrack
 from .room import Room
 
 __all__ = ["LiveRoom", "Member", "MemberInfo", "RoomRegistry"]
@@ -118,6 +119,20 @@ class LiveRoom:
         await self.room.close()
         await asyncio.gather(*(m.close() for m in members), return_exceptions=True)
 
+    def publish_track(self, identity: str, track: PassthroughTrack) -> TrackForwarder:
+        """Forward a track that has no peer connection behind it (an RTSP camera's).
+
+        Does what :meth:`Room._publish` does for a WebRTC receiver; the forwarder is
+        stopped when ``identity`` leaves (``remove_participant``) or the track ends.
+        """
+        room = self.room
+        key = f"{identity}/{track.id}"
+        forwarder = TrackForwarder(track, key=key, options=room.options)
+        room._forwarders[key] = forwarder
+        track.on("ended", lambda: room._forget_track(key, forwarder))
+        room._later(room._announce(forwarder))
+        return forwarder
+
     def _track_published(self, forwarder: TrackForwarder) -> None:
         publisher = forwarder.key.split("/", 1)[0]
         for identity, member in self.members.items():
@@ -131,10 +146,32 @@ class LiveRoom:
             await self._registry.close_room(self.room_id)
 
 
+class Stoppable(Protocol):
+    async def stop(self, wait: float = ...) -> None: ...
+
+
 class RoomRegistry:
     def __init__(self) -> None:
         self._rooms: dict[str, LiveRoom] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._cameras: dict[str, Any] = {}  # camera id -> CameraPuller (see .cameras)
+
+    def add_camera(self, camera_id: str, puller: Stoppable) -> None:
+        self._cameras[camera_id] = puller
+
+    def camera(self, camera_id: str) -> Any:
+        """The camera's puller (a :class:`~.cameras.CameraPuller`), or ``None``."""
+        return self._cameras.get(camera_id)
+
+    async def stop_camera(self, camera_id: str) -> None:
+        """Stop pulling a camera; it leaves its room (which stops its forwarder)."""
+        puller = self._cameras.pop(camera_id, None)
+        if puller is None:
+            return
+        await puller.stop()
+        live = self._rooms.get(puller.room_id)
+        if live is not None:
+            await live.leave(puller.identity)
 
     def get(self, room_id: str) -> LiveRoom | None:
         return self._rooms.get(room_id)
@@ -162,6 +199,9 @@ class RoomRegistry:
         task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
+        # Camera threads first: each notices its stop event within its read timeout.
+        pullers, self._cameras = list(self._cameras.values()), {}
+        await asyncio.gather(*(p.stop() for p in pullers), return_exceptions=True)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -14,11 +14,19 @@ from motmedia.errors import Unauthorized, UnsupportedMedia
 from motmedia.schemas import PageOut
 from motmedia.tenants.auth import Principal
 
-from . import service, whip
+from . import cameras, service, whip
 from .dependencies import LiveRooms, ValidRoom, authorise_token
-from .models import Room
+from .models import Camera, Room
 from .registry import RoomRegistry
-from .schemas import ParticipantOut, RoomCreate, RoomOut, TokenCreate, TokenOut, TrackOut
+from .schemas import (
+    CameraCreate,
+    ParticipantOut,
+    RoomCreate,
+    RoomOut,
+    TokenCreate,
+    TokenOut,
+    TrackOut,
+)
 from .signalling import serve_signalling
 
 router = APIRouter(prefix="/v1", tags=["conference"])
@@ -119,6 +127,72 @@ def mint_token(
 async def signal(ws: WebSocket, room_id: str) -> None:
     """The signalling WebSocket (protocol in :mod:`motmedia.conference.signalling`)."""
     await serve_signalling(ws, ws.app.state.motmedia, room_id)
+
+
+@router.post("/cameras", status_code=201, response_model=cameras.CameraStatusOut)
+async def create_camera(
+    body: CameraCreate,
+    principal: Writer,
+    session: DbSession,
+    policy: CurrentPolicy,
+    state: State,
+    registry: LiveRooms,
+) -> cameras.CameraStatusOut:
+    """An RTSP camera pulled into its entrance room (``video.entrance``); credentials are
+    stored encrypted and never returned."""
+    key = state.settings.secret("storage_key")
+
+    def store() -> tuple[Camera, Room, str | None, str | None]:
+        result = cameras.create_camera(session=session, policy=policy, principal=principal,
+                                       data=body, key=key, at=business_today())  # fmt: skip
+        session.commit()  # the puller outlives the request: the row must exist first
+        session.refresh(result[0])  # loaded here, not lazily on the event loop
+        session.refresh(result[1])
+        return result
+
+    camera, room, username, password = await anyio.to_thread.run_sync(store)
+    puller = cameras.start_camera(registry, room, camera, username=username, password=password)
+    return cameras.camera_out(camera, puller)
+
+
+@router.get("/cameras", response_model=PageOut[cameras.CameraStatusOut])
+async def list_cameras(
+    principal: Reader,
+    session: DbSession,
+    registry: LiveRooms,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> PageOut[cameras.CameraStatusOut]:
+    page = await anyio.to_thread.run_sync(
+        lambda: cameras.list_cameras(
+            session=session, principal=principal, cursor=cursor, limit=limit
+        )
+    )
+    items = [cameras.camera_out(c, registry.camera(c.id)) for c in page.items]
+    return PageOut(items=items, next_cursor=page.next_cursor)
+
+
+@router.get("/cameras/{camera_id}", response_model=cameras.CameraStatusOut)
+async def get_camera(
+    camera_id: str, principal: Reader, session: DbSession, registry: LiveRooms
+) -> cameras.CameraStatusOut:
+    camera = await anyio.to_thread.run_sync(
+        lambda: cameras.get_camera(session=session, principal=principal, camera_id=camera_id)
+    )
+    return cameras.camera_out(camera, registry.camera(camera.id))
+
+
+@router.delete("/cameras/{camera_id}", status_code=204)
+async def delete_camera(
+    camera_id: str, principal: Writer, session: DbSession, registry: LiveRooms
+) -> Response:
+    def remove() -> None:
+        camera = cameras.get_camera(session=session, principal=principal, camera_id=camera_id)
+        cameras.delete_camera(session=session, camera=camera)
+
+    await anyio.to_thread.run_sync(remove)
+    await registry.stop_camera(camera_id)
+    return Response(status_code=204)
 
 
 whip_router = APIRouter(tags=["conference"])
