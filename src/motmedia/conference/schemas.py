@@ -102,7 +102,7 @@ class CameraOut(BaseModel):
     room_id: str
     name: str
     url: str
-    status: str = Field(description="starting, connecting, streaming, backoff or stopped")
+    status: str = Field(description="connecting, live, retrying or stopped")
     last_error: str | None = None
     packets: int = 0
     reconnects: int = 0
